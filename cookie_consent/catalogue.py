@@ -1,0 +1,281 @@
+"""The catalogue snapshot: what every request reads instead of the database.
+
+A process keeps one immutable :class:`Catalogue` in memory and trusts it for
+``COOKIE_CONSENT_CATALOGUE_REFRESH`` seconds. After that it asks the shared cache for the
+catalogue's *generation*, a short token: one cache round trip per interval, not per
+request. A new token means another process saved an edit; the snapshot stored under that
+token (or, failing that, the database) gives the new catalogue.
+
+An edit drops this process's snapshot at once (model signals, not commit) and gives the
+shared cache a new generation when the transaction commits, so that other processes never
+publish the data from before the edit under the new token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import caches
+from django.db import router, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from cookie_consent import names
+from cookie_consent.conf import conf
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "cookie_consent:catalogue:generation"
+SNAPSHOT_KEY = "cookie_consent:catalogue:snapshot:{generation}"
+
+
+@dataclass(frozen=True)
+class DeclaredCookie:
+    """One row of the catalogue: an exact name or a ``*`` pattern, and where it lives."""
+
+    name: str
+    category: str
+    provider: str
+    function: str
+    purpose: str
+    duration: str
+    domain: str
+    path: str
+
+    @property
+    def is_pattern(self) -> bool:
+        return names.is_pattern(self.name)
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    name: str
+    description: str
+    required: bool
+    needs_consent: bool
+    order: int
+    # Changes when the category's cookies change, so that only it is asked again.
+    revision: str
+    cookies: tuple[DeclaredCookie, ...]
+
+
+def category_revision(
+    *, required: bool, needs_consent: bool, cookies: Iterable[DeclaredCookie]
+) -> str:
+    """A short digest of what a visitor consents to when granting a category."""
+    content = [
+        required,
+        needs_consent,
+        sorted(
+            (c.name, c.domain, c.path, c.provider, c.function, c.purpose, c.duration)
+            for c in cookies
+        ),
+    ]
+    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False).encode())
+    return digest.hexdigest()[:12]
+
+
+class Catalogue:
+    """An immutable view of the categories and cookies, with name lookup."""
+
+    __slots__ = (
+        "_by_slug",
+        "_exact",
+        "_pattern_categories",
+        "_patterns",
+        "categories",
+        "generation",
+    )
+
+    def __init__(self, categories: Sequence[Category], generation: str | None = None) -> None:
+        self.categories = tuple(sorted(categories, key=lambda c: (c.order, c.slug)))
+        # None: built inside a transaction, never the shared generation (see _refresh).
+        self.generation = generation
+        self._by_slug = {c.slug: c for c in self.categories}
+        self._exact: dict[str, Category] = {}
+        patterns: list[tuple[str, Category]] = []
+        for category in self.categories:
+            for cookie in category.cookies:
+                if cookie.is_pattern:
+                    patterns.append((cookie.name, category))
+                else:
+                    self._exact.setdefault(cookie.name, category)
+        # The most specific pattern (most literal characters) wins where several match.
+        patterns.sort(key=lambda item: -len(item[0].replace(names.WILDCARD, "")))
+        self._pattern_categories = [category for _, category in patterns]
+        self._patterns = (
+            re.compile("|".join(f"({names.pattern_to_regex(p)})" for p, _ in patterns))
+            if patterns
+            else None
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Catalogue, (self.categories, self.generation))
+
+    def category(self, slug: str) -> Category | None:
+        return self._by_slug.get(slug)
+
+    def category_of(self, cookie_name: str) -> Category | None:
+        """The category a cookie name belongs to; ``None`` for an undeclared name."""
+        category = self._exact.get(cookie_name)
+        if category is None and self._patterns is not None:
+            match = self._patterns.fullmatch(cookie_name)
+            if match is not None:
+                category = self._pattern_categories[match.lastindex - 1]  # type: ignore[operator]
+        return category
+
+    def declarations(self, cookie_name: str) -> tuple[DeclaredCookie, ...]:
+        """Every declared domain/path variant that covers ``cookie_name``."""
+        category = self.category_of(cookie_name)
+        if category is None:
+            return ()
+        return tuple(
+            c
+            for c in category.cookies
+            if c.name == cookie_name or (c.is_pattern and names.matches(c.name, cookie_name))
+        )
+
+
+class _ProcessSnapshot:
+    """This process's snapshot and when it was last checked, replaced in one assignment.
+
+    Process-wide rather than per thread, so that the thread that saves an edit drops the
+    snapshot for every thread of its process.
+    """
+
+    state: tuple[Catalogue | None, float] = (None, 0.0)
+
+
+_local = _ProcessSnapshot()
+
+
+def get_catalogue() -> Catalogue:
+    """The current catalogue; in steady state no database query and no cache round trip."""
+    catalogue, checked_at = _local.state
+    now = time.monotonic()
+    if catalogue is not None and now - checked_at < conf.CATALOGUE_REFRESH:
+        return catalogue
+    return _refresh(catalogue, now)
+
+
+def _refresh(current: Catalogue | None, now: float) -> Catalogue:
+    generation = _shared_generation()
+    if current is not None and generation is not None and current.generation == generation:
+        catalogue = current
+    else:
+        catalogue = _shared_snapshot(generation) or _build(generation)
+    _local.state = (catalogue, now)
+    return catalogue
+
+
+def _cache_call(operation: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the cache, or answer ``None`` when it is down: the database still answers."""
+    try:
+        return getattr(caches[conf.CACHE_ALIAS], operation)(*args, **kwargs)
+    except Exception:
+        logger.warning(
+            "Cookie catalogue: the cache %r failed on %s; reading the database instead.",
+            conf.CACHE_ALIAS,
+            operation,
+            exc_info=True,
+        )
+        return None
+
+
+def is_process_local_cache(alias: str) -> bool:
+    """Whether a cache lives in one process only, so that it cannot tell of others' edits."""
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    return isinstance(caches[alias], LocMemCache | DummyCache)
+
+
+def _shared_generation() -> str | None:
+    if is_process_local_cache(conf.CACHE_ALIAS):
+        # No other process can announce an edit here: re-read the database each interval.
+        return None
+    generation = _cache_call("get", GENERATION_KEY)
+    if generation is None and _cache_call("add", GENERATION_KEY, _new_token(), None):
+        generation = _cache_call("get", GENERATION_KEY)
+    return generation  # type: ignore[no-any-return]
+
+
+def _shared_snapshot(generation: str | None) -> Catalogue | None:
+    if generation is None:
+        return None
+    categories = _cache_call("get", SNAPSHOT_KEY.format(generation=generation))
+    return None if categories is None else Catalogue(categories, generation)
+
+
+def _build(generation: str | None) -> Catalogue:
+    from cookie_consent.models import CookieCategory
+
+    categories = load_categories()
+    if transaction.get_connection(router.db_for_read(CookieCategory)).in_atomic_block:
+        # Uncommitted data may be rolled back: keep it to ourselves, and only until the
+        # next check, since a provisional snapshot never matches the shared generation.
+        return Catalogue(categories, None)
+    if generation is not None:
+        _cache_call("set", SNAPSHOT_KEY.format(generation=generation), categories, None)
+    return Catalogue(categories, generation)
+
+
+def load_categories() -> tuple[Category, ...]:
+    """Read the whole catalogue from the database: two queries."""
+    from cookie_consent.models import Cookie, CookieCategory
+
+    cookies: defaultdict[str, list[DeclaredCookie]] = defaultdict(list)
+    for row in Cookie.objects.order_by("name", "domain", "path").values_list(
+        "name", "category__slug", "provider", "function", "purpose", "duration", "domain", "path"
+    ):
+        cookies[row[1]].append(DeclaredCookie(*row))
+    categories = []
+    for slug, name, description, required, needs_consent, order in CookieCategory.objects.order_by(
+        "order", "slug"
+    ).values_list("slug", "name", "description", "required", "needs_consent", "order"):
+        declared = tuple(cookies[slug])
+        revision = category_revision(
+            required=required, needs_consent=needs_consent, cookies=declared
+        )
+        categories.append(
+            Category(slug, name, description, required, needs_consent, order, revision, declared)
+        )
+    return tuple(categories)
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def forget_local() -> None:
+    """Drop this process's snapshot; the next read asks the cache or the database."""
+    _local.state = (None, 0.0)
+
+
+def invalidate(using: str | None = None) -> None:
+    """Called on every catalogue edit: see the module docstring for the two steps."""
+    forget_local()
+    transaction.on_commit(_publish_new_generation, using=using)
+
+
+def _publish_new_generation() -> None:
+    forget_local()
+    _cache_call("set", GENERATION_KEY, _new_token(), None)
+
+
+@receiver(post_save, sender="cookie_consent.CookieCategory")
+@receiver(post_save, sender="cookie_consent.Cookie")
+@receiver(post_delete, sender="cookie_consent.CookieCategory")
+@receiver(post_delete, sender="cookie_consent.Cookie")
+def _catalogue_edited(sender: Any, using: str, **kwargs: Any) -> None:
+    invalidate(using)

@@ -1,0 +1,79 @@
+"""System checks for the ``COOKIE_CONSENT_*`` settings; every id is in docs/checks.rst."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from numbers import Real
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+
+from cookie_consent import names
+from cookie_consent.conf import UNDECLARED_POLICIES, conf
+
+
+def _setting_error(id: str, setting: str, value: Any, expected: str) -> Error:
+    return Error(
+        f"COOKIE_CONSENT_{setting} is {value!r}; it should be {expected}.",
+        hint=f"Fix or remove COOKIE_CONSENT_{setting} in your settings.",
+        id=f"cookie_consent.{id}",
+    )
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# (check id, setting, is the value right?, what it should be)
+SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
+    (
+        "E001",
+        "COOKIE_NAME",
+        lambda v: isinstance(v, str) and names.is_valid_name(v) and not names.is_pattern(v),
+        "a cookie name: letters, digits and !#$%&'+-.^_`|~, no *",
+    ),
+    ("E002", "MAX_AGE", lambda v: _is_whole(v) and v > 0, "a positive number of seconds"),
+    (
+        "E003",
+        "UNDECLARED",
+        lambda v: v in UNDECLARED_POLICIES,
+        " or ".join(repr(p) for p in UNDECLARED_POLICIES),
+    ),
+    ("E004", "HONOR_GPC", lambda v: isinstance(v, bool), "True or False"),
+    (
+        "E005",
+        "CACHE_ALIAS",
+        lambda v: isinstance(v, str) and v in settings.CACHES,
+        "the name of a cache in CACHES",
+    ),
+    (
+        "E006",
+        "CATALOGUE_REFRESH",
+        lambda v: isinstance(v, Real) and not isinstance(v, bool) and v >= 0,
+        "a number of seconds, 0 or more",
+    ),
+    (
+        "E007",
+        "COOKIE_DOMAIN",
+        lambda v: v is None or (isinstance(v, str) and bool(v)),
+        "None (the site's own host) or a domain such as '.example.com'",
+    ),
+    (
+        "E008",
+        "COOKIE_PATH",
+        lambda v: isinstance(v, str) and v.startswith("/"),
+        "a path starting with '/'",
+    ),
+    ("E009", "DEFAULT_PROVIDER", lambda v: isinstance(v, str), "a string"),
+)
+
+
+@register(Tags.compatibility)
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for id, setting, is_right, expected in SETTING_RULES:
+        value = getattr(conf, setting)
+        if not is_right(value):
+            errors.append(_setting_error(id, setting, value, expected))
+    return errors

@@ -1,0 +1,64 @@
+"""The app's settings, read from ``django.conf.settings`` on every access.
+
+Reading lazily keeps ``override_settings`` working in tests and lets a project change a
+setting without restarting anything that imported this module early.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+UNDECLARED_POLICIES = ("strip", "report", "allow")
+
+# 182 days: the lifetime of a decision, an acceptance and a refusal alike.
+DEFAULT_MAX_AGE = 182 * 24 * 60 * 60
+
+
+class Settings:
+    """Typed access to every ``COOKIE_CONSENT_*`` setting, with its default."""
+
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, f"COOKIE_CONSENT_{name}", default)
+
+    @property
+    def COOKIE_NAME(self) -> str:
+        return self._get("COOKIE_NAME", "cookies_preferences")  # type: ignore[no-any-return]
+
+    @property
+    def COOKIE_DOMAIN(self) -> str | None:
+        return self._get("COOKIE_DOMAIN", None)  # type: ignore[no-any-return]
+
+    @property
+    def COOKIE_PATH(self) -> str:
+        return self._get("COOKIE_PATH", "/")  # type: ignore[no-any-return]
+
+    @property
+    def MAX_AGE(self) -> int:
+        return self._get("MAX_AGE", DEFAULT_MAX_AGE)  # type: ignore[no-any-return]
+
+    @property
+    def UNDECLARED(self) -> str:
+        return self._get("UNDECLARED", "strip")  # type: ignore[no-any-return]
+
+    @property
+    def HONOR_GPC(self) -> bool:
+        return self._get("HONOR_GPC", True)  # type: ignore[no-any-return]
+
+    @property
+    def CACHE_ALIAS(self) -> str:
+        return self._get("CACHE_ALIAS", "default")  # type: ignore[no-any-return]
+
+    @property
+    def CATALOGUE_REFRESH(self) -> float:
+        """Seconds a process trusts its catalogue snapshot before asking the cache."""
+        return self._get("CATALOGUE_REFRESH", 5)  # type: ignore[no-any-return]
+
+    @property
+    def DEFAULT_PROVIDER(self) -> str:
+        """Provider named for the cookies of the default catalogue."""
+        return self._get("DEFAULT_PROVIDER", "This website")  # type: ignore[no-any-return]
+
+
+conf = Settings()

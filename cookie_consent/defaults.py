@@ -1,0 +1,243 @@
+"""The default catalogue: the reference policy's four categories and Django's own cookies.
+
+Run after every ``migrate`` (and after ``flush``, which test databases go through). The
+categories and their texts are created once, on the first install; after that only the
+cookies named by the current settings are added when missing, so a renamed
+``SESSION_COOKIE_NAME`` is declared at the next ``migrate`` and nothing an admin edited or
+deleted elsewhere comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.migrations import Migration
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
+
+from cookie_consent import catalogue
+from cookie_consent.conf import conf
+
+NECESSARY = "necessary"
+INITIAL_MIGRATION = ("cookie_consent", "0001_initial")
+
+
+@dataclass(frozen=True)
+class DefaultCategory:
+    slug: str
+    name: str
+    description: str
+    required: bool
+    needs_consent: bool
+    order: int
+
+
+@dataclass(frozen=True)
+class DefaultCookie:
+    name: str
+    function: str
+    purpose: str
+    duration: str
+    domain: str
+    path: str
+
+
+# The four cookie types of the reference policy, with its words.
+CATEGORIES = (
+    DefaultCategory(
+        NECESSARY,
+        gettext_noop("Necessary cookies"),
+        gettext_noop(
+            "“Necessary” internal cookies allow information to be saved between two visits "
+            "to the same website by the same device. They can save a shopping cart, log-in "
+            "information, or interface preferences. They do not require the user’s consent."
+        ),
+        required=True,
+        needs_consent=False,
+        order=0,
+    ),
+    DefaultCategory(
+        "statistics",
+        gettext_noop("Statistical cookies"),
+        gettext_noop(
+            "“Statistical” cookies make it possible to track an Internet user's actions on a "
+            "website. When statistics are anonymized (meaning they cannot be traced back to "
+            "a person), user consent is not required."
+        ),
+        required=False,
+        needs_consent=True,
+        order=10,
+    ),
+    DefaultCategory(
+        "first_party",
+        gettext_noop("Internal or first-party cookies"),
+        gettext_noop(
+            "“Internal” or “first-party” cookies are stored by the website visited. They can "
+            "be stored in addition to the necessary cookies, and can be used to collect "
+            "personal data, track user behavior, and for advertising purposes."
+        ),
+        required=False,
+        needs_consent=True,
+        order=20,
+    ),
+    DefaultCategory(
+        "third_party",
+        gettext_noop("Third-party cookies"),
+        gettext_noop(
+            "“Third-party” cookies are cookies stored by (or for) a Website B (often an "
+            "advertising agency) on Website A. This allows Website B to see what pages the "
+            "user visited on Website A, and collect information about the user."
+        ),
+        required=False,
+        needs_consent=True,
+        order=30,
+    ),
+)
+
+
+def describe_duration(seconds: int | None) -> str:
+    """The lifetime of a cookie as the policy table shows it."""
+    if seconds is None:
+        return gettext_noop("Session")
+    for unit, size in (("weeks", 604800), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
+
+
+def settings_cookies() -> list[DefaultCookie]:
+    """The cookies Django and this app set, under the names the settings give them."""
+    cookies = []
+    installed = settings.INSTALLED_APPS
+    if "django.contrib.sessions" in installed:
+        cookies.append(
+            DefaultCookie(
+                settings.SESSION_COOKIE_NAME,
+                gettext_noop("Authentication (front and back office)"),
+                gettext_noop("To remember the user from one page to another"),
+                describe_duration(
+                    None
+                    if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+                    else settings.SESSION_COOKIE_AGE
+                ),
+                settings.SESSION_COOKIE_DOMAIN or "",
+                settings.SESSION_COOKIE_PATH,
+            )
+        )
+    if settings.USE_I18N:
+        cookies.append(
+            DefaultCookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                gettext_noop("Language selection (front and back office)"),
+                gettext_noop("To remember the visitor's language"),
+                describe_duration(settings.LANGUAGE_COOKIE_AGE),
+                settings.LANGUAGE_COOKIE_DOMAIN or "",
+                settings.LANGUAGE_COOKIE_PATH,
+            )
+        )
+    if not settings.CSRF_USE_SESSIONS:
+        cookies.append(
+            DefaultCookie(
+                settings.CSRF_COOKIE_NAME,
+                gettext_noop("API (CSRF) (front and back office)"),
+                gettext_noop("To retrieve data via API calls"),
+                describe_duration(settings.CSRF_COOKIE_AGE),
+                settings.CSRF_COOKIE_DOMAIN or "",
+                settings.CSRF_COOKIE_PATH,
+            )
+        )
+    cookies.append(
+        DefaultCookie(
+            conf.COOKIE_NAME,
+            gettext_noop("Choices related to your cookie preferences"),
+            gettext_noop("To remember the visitor's cookie preferences"),
+            describe_duration(conf.MAX_AGE),
+            conf.COOKIE_DOMAIN or "",
+            conf.COOKIE_PATH,
+        )
+    )
+    if "django.contrib.messages" in installed and _messages_use_cookies():
+        cookies.append(
+            DefaultCookie(
+                # django.contrib.messages fixes this name; no setting changes it.
+                "messages",
+                gettext_noop("Messages shown after an action"),
+                gettext_noop("To show a confirmation or an error on the next page"),
+                describe_duration(None),
+                settings.SESSION_COOKIE_DOMAIN or "",
+                "/",
+            )
+        )
+    return cookies
+
+
+def _messages_use_cookies() -> bool:
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    storage = import_string(settings.MESSAGE_STORAGE)
+    return issubclass(storage, CookieStorage | FallbackStorage)
+
+
+def declare_default_catalogue(
+    sender: AppConfig,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    apps: Any = global_apps,
+    plan: list[tuple[Migration, bool]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """The ``post_migrate`` handler: see the module docstring."""
+    try:
+        category_model = apps.get_model("cookie_consent", "CookieCategory")
+        cookie_model = apps.get_model("cookie_consent", "Cookie")
+    except LookupError:  # migrated back to zero: there is nothing to declare into
+        return
+    if not router.allow_migrate_model(using, category_model):
+        return
+    categories = category_model._default_manager.using(using)
+    if _is_first_install(plan, categories):
+        for default in CATEGORIES:
+            categories.get_or_create(slug=default.slug, defaults=_category_fields(default))
+    necessary, _ = categories.get_or_create(
+        slug=NECESSARY, defaults=_category_fields(CATEGORIES[0])
+    )
+    cookies = cookie_model._default_manager.using(using)
+    for cookie in settings_cookies():
+        if not cookies.filter(name=cookie.name).exists():
+            cookies.create(
+                category=necessary,
+                name=cookie.name,
+                provider=conf.DEFAULT_PROVIDER,
+                function=cookie.function,
+                purpose=cookie.purpose,
+                duration=cookie.duration,
+                domain=cookie.domain,
+                path=cookie.path,
+            )
+    # Historical models send signals our receivers do not recognise.
+    catalogue.invalidate(using)
+
+
+def _is_first_install(plan: list[tuple[Migration, bool]] | None, categories: Any) -> bool:
+    if plan is None:  # flush: an empty database is a new one
+        return not categories.exists()
+    return any(
+        (migration.app_label, migration.name) == INITIAL_MIGRATION and not backwards
+        for migration, backwards in plan
+    )
+
+
+def _category_fields(default: DefaultCategory) -> dict[str, Any]:
+    return {
+        "name": default.name,
+        "description": default.description,
+        "required": default.required,
+        "needs_consent": default.needs_consent,
+        "order": default.order,
+    }

@@ -1,0 +1,83 @@
+"""Rules a catalogue obeys, shared by the models, the admin and the catalogue loader.
+
+They take plain values so that migrations, which only have historical models without
+our methods, can apply them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cookie_consent import names
+
+
+def validate_cookie_name(name: str) -> None:
+    if not name.strip():
+        raise ValidationError(
+            _("Enter the cookie's name, or a pattern such as _ga_*."), code="blank"
+        )
+    if not names.is_valid_name(name):
+        raise ValidationError(
+            _(
+                "“%(name)s” is not a valid cookie name: use letters, digits and "
+                "!#$%%&'+-.^_`|~ only, and * as a wildcard."
+            ),
+            code="invalid",
+            params={"name": name},
+        )
+    if names.is_pattern(name) and not name.replace(names.WILDCARD, ""):
+        raise ValidationError(
+            _("The pattern “%(name)s” would match every cookie; name at least one character."),
+            code="match_all",
+            params={"name": name},
+        )
+
+
+def validate_category_flags(*, required: bool, needs_consent: bool) -> None:
+    if required and needs_consent:
+        raise ValidationError(
+            _(
+                "A required category cannot need consent: its cookies are always set. "
+                "Untick “needs consent” or “required”."
+            ),
+            code="required_needs_consent",
+        )
+
+
+def validate_against_catalogue(
+    name: str, *, category: str, required: bool, others: Iterable[tuple[str, str, bool]]
+) -> None:
+    """Check one cookie against the rest of the catalogue.
+
+    ``others`` are ``(name, category slug, category required)`` of the other cookies. An
+    exact name belongs to one category only (the browser sends names, nothing else, so a
+    name in two categories could not be classified). A pattern outside the required
+    categories must not claim a required cookie: a ``*sessionid*`` under statistics would
+    make logging in depend on consent.
+    """
+    for other, other_category, other_required in others:
+        if other == name and other_category != category:
+            raise ValidationError(
+                _("“%(name)s” is already declared in the category “%(category)s”."),
+                code="name_in_two_categories",
+                params={"name": name, "category": other_category},
+            )
+        if other_category == category or required == other_required:
+            continue
+        pattern, exact = (other, name) if required else (name, other)
+        if (
+            names.is_pattern(pattern)
+            and not names.is_pattern(exact)
+            and names.matches(pattern, exact)
+        ):
+            raise ValidationError(
+                _(
+                    "The pattern “%(pattern)s” matches “%(exact)s”, a cookie of a "
+                    "required category; narrow the pattern or move the cookie."
+                ),
+                code="pattern_matches_required",
+                params={"pattern": pattern, "exact": exact},
+            )
