@@ -25,7 +25,8 @@ class CookieCategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     inlines = (CookieInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CookieCategory]:
-        return super().get_queryset(request).annotate(cookie_total=Count("cookies"))
+        categories: QuerySet[CookieCategory] = super().get_queryset(request)
+        return categories.annotate(cookie_total=Count("cookies"))
 
     @admin.display(description=_("cookies"), ordering="cookie_total")
     def cookie_count(self, category: CookieCategory) -> int:

@@ -6,9 +6,9 @@ catalogue's *generation*, a short token: one cache round trip per interval, not 
 request. A new token means another process saved an edit; the snapshot stored under that
 token (or, failing that, the database) gives the new catalogue.
 
-An edit drops this process's snapshot at once (model signals, not commit) and gives the
-shared cache a new generation when the transaction commits, so that other processes never
-publish the data from before the edit under the new token.
+An edit (model signals, not commit) drops this process's snapshot and gives the shared
+cache a new generation at once, and again when the transaction commits: in between, other
+processes may rebuild from the data before the edit, and the second token retires that.
 """
 
 from __future__ import annotations
@@ -264,7 +264,10 @@ def forget_local() -> None:
 
 def invalidate(using: str | None = None) -> None:
     """Called on every catalogue edit: see the module docstring for the two steps."""
-    forget_local()
+    # Now: this process rebuilds from the database on its next read, instead of taking the
+    # snapshot that is still published under the old generation.
+    _publish_new_generation()
+    # At commit: other processes may have rebuilt from the data before the commit.
     transaction.on_commit(_publish_new_generation, using=using)
 
 

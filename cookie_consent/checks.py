@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Real
 from typing import Any
 
 from django.conf import settings
@@ -50,7 +49,7 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
     (
         "E006",
         "CATALOGUE_REFRESH",
-        lambda v: isinstance(v, Real) and not isinstance(v, bool) and v >= 0,
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0,
         "a number of seconds, 0 or more",
     ),
     (

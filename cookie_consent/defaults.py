@@ -100,14 +100,24 @@ CATEGORIES = (
 )
 
 
+DURATION_UNITS = (
+    ("week", "weeks", 604800),
+    ("day", "days", 86400),
+    ("hour", "hours", 3600),
+    ("minute", "minutes", 60),
+    ("second", "seconds", 1),
+)
+
+
 def describe_duration(seconds: int | None) -> str:
-    """The lifetime of a cookie as the policy table shows it."""
+    """The lifetime of a cookie as the policy table shows it, in the largest exact unit."""
     if seconds is None:
         return gettext_noop("Session")
-    for unit, size in (("weeks", 604800), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} seconds"
+    for singular, plural, size in DURATION_UNITS:
+        if seconds % size == 0 and seconds >= size:
+            count = seconds // size
+            return f"{count} {singular if count == 1 else plural}"
+    return gettext_noop("Session")
 
 
 def settings_cookies() -> list[DefaultCookie]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from json import decoder, scanner
 from pathlib import Path
@@ -61,7 +62,7 @@ def _parse_with_lines(text: str) -> Any:
     newlines = [i for i, char in enumerate(text) if char == "\n"]
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[_LocatedDict, int]:
-        pairs, end = decoder.JSONObject(s_and_end, *args)
+        pairs, end = decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]
         located = _LocatedDict(pairs)
         located.line = bisect.bisect_left(newlines, s_and_end[1]) + 1
         return located, end
@@ -98,7 +99,7 @@ class _Checker:
         self.problems.append(f"{place}: {message}")
 
     def check_fields(
-        self, obj: Any, where: str, types: dict[str, type], required: tuple[str, ...]
+        self, obj: Any, where: str, types: Mapping[str, type], required: tuple[str, ...]
     ) -> bool:
         if not isinstance(obj, dict):
             self.problem(obj, where, "expected an object {…}")
@@ -123,7 +124,9 @@ class _Checker:
 
     def check_model(self, obj: Any, where: str, instance: Model, exclude: list[str]) -> None:
         try:
-            instance.full_clean(exclude=exclude, validate_unique=False)
+            # Field rules only: the loader checks the catalogue rules itself, against the
+            # catalogue as the file will leave it rather than as the database holds it.
+            instance.clean_fields(exclude=exclude)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 for message in messages:
@@ -149,8 +152,10 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> list[dict[str, An
         raise CatalogueFileError(source, checker.problems)
     for index, category in enumerate(data["categories"]):
         where = f"categories[{index}]"
-        if checker.check_fields(category, where, CATEGORY_FIELDS, REQUIRED_CATEGORY_FIELDS):
-            for cookie_index, cookie in enumerate(category.get("cookies", [])):
+        checker.check_fields(category, where, CATEGORY_FIELDS, REQUIRED_CATEGORY_FIELDS)
+        cookies = category.get("cookies") if isinstance(category, dict) else None
+        if isinstance(cookies, list):
+            for cookie_index, cookie in enumerate(cookies):
                 checker.check_fields(
                     cookie,
                     f"{where}.cookies[{cookie_index}]",
@@ -226,8 +231,8 @@ def _plan(
     }
     required_of = {slug: c.required for slug, c in stored_categories.items()}
     plan: list[_Planned] = []
-    # (name, domain, path) -> (the file's object, the category slug it goes to)
-    declared: dict[tuple[str, str, str], tuple[Any, str]] = {}
+    # (name, domain, path) -> (the file's object, where it is, its category's slug)
+    declared: dict[tuple[str, str, str], tuple[Any, str, str]] = {}
 
     for index, data in enumerate(categories):
         where = f"categories[{index}]"
@@ -273,7 +278,7 @@ def _plan(
                 if name in cookie_data:
                     setattr(cookie, name, cookie_data[name])
             checker.check_model(cookie_data, cookie_where, cookie, exclude=["category"])
-            declared[key] = (cookie_data, category.slug)
+            declared[key] = (cookie_data, cookie_where, category.slug)
             plan.append(_Planned(cookie, f"cookie {key[0]}", stored, category))
 
     _check_catalogue_rules(checker, declared, stored_cookies, required_of)
@@ -284,7 +289,7 @@ def _plan(
 
 def _check_catalogue_rules(
     checker: _Checker,
-    declared: dict[tuple[str, str, str], tuple[Any, str]],
+    declared: dict[tuple[str, str, str], tuple[Any, str, str]],
     stored_cookies: dict[tuple[str, str, str], Any],
     required_of: dict[str, bool],
 ) -> None:
@@ -293,8 +298,8 @@ def _check_catalogue_rules(
         (key, cookie.category.slug)
         for key, cookie in stored_cookies.items()
         if key not in declared
-    ] + [(key, slug) for key, (_, slug) in declared.items()]
-    for key, (cookie_data, slug) in declared.items():
+    ] + [(key, slug) for key, (_, _, slug) in declared.items()]
+    for key, (cookie_data, where, slug) in declared.items():
         others = [
             (other[0], other_slug, required_of[other_slug])
             for other, other_slug in everything
@@ -305,4 +310,4 @@ def _check_catalogue_rules(
                 key[0], category=slug, required=required_of[slug], others=others
             )
         except ValidationError as error:
-            checker.problem(cookie_data, f"cookie “{key[0]}”", error.messages[0])
+            checker.problem(cookie_data, f"{where}.name", error.messages[0])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cookie_consent import catalogue, names
 from cookie_consent.validation import (
+    BLANK_NAME_MESSAGE,
     validate_against_catalogue,
     validate_category_flags,
     validate_cookie_name,
@@ -95,6 +96,7 @@ class Cookie(models.Model):
         _("name"),
         max_length=255,
         validators=[validate_cookie_name],
+        error_messages={"blank": BLANK_NAME_MESSAGE},
         help_text=_("The exact name, or a pattern where * stands for anything, e.g. _ga_*."),
     )
     provider = models.CharField(_("service provider's name"), max_length=255, blank=True)

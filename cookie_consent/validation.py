@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cookie_consent import names
 
+BLANK_NAME_MESSAGE = _("Enter the cookie's name, or a pattern such as _ga_*.")
+
 
 def validate_cookie_name(name: str) -> None:
     if not name.strip():
-        raise ValidationError(
-            _("Enter the cookie's name, or a pattern such as _ga_*."), code="blank"
-        )
+        raise ValidationError(BLANK_NAME_MESSAGE, code="blank")
     if not names.is_valid_name(name):
         raise ValidationError(
             _(

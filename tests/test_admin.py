@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from cookie_consent.catalogue import get_catalogue
+from cookie_consent.models import Cookie, CookieCategory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client: Client) -> Client:
+    user = User.objects.create_superuser("admin", "admin@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def inline_form(category: CookieCategory, **changes: str) -> dict[str, str]:
+    cookies = list(category.cookies.order_by("pk"))
+    data = {
+        "slug": category.slug,
+        "name": category.name,
+        "description": category.description,
+        "order": str(category.order),
+        "cookies-TOTAL_FORMS": str(len(cookies) + 1),
+        "cookies-INITIAL_FORMS": str(len(cookies)),
+        "cookies-MIN_NUM_FORMS": "0",
+        "cookies-MAX_NUM_FORMS": "1000",
+    }
+    if category.required:
+        data["required"] = "on"
+    if category.needs_consent:
+        data["needs_consent"] = "on"
+    for index, cookie in enumerate(cookies):
+        prefix = f"cookies-{index}-"
+        data.update(
+            {
+                f"{prefix}id": str(cookie.pk),
+                f"{prefix}category": str(category.pk),
+                f"{prefix}name": cookie.name,
+                f"{prefix}path": cookie.path,
+                f"{prefix}domain": cookie.domain,
+            }
+        )
+    new = f"cookies-{len(cookies)}-"
+    data.update({f"{new}category": str(category.pk), f"{new}path": "/"})
+    data.update({f"{new}{key}": value for key, value in changes.items()})
+    return data
+
+
+def test_changelists_and_search(admin_client: Client) -> None:
+    response = admin_client.get("/admin/cookie_consent/cookiecategory/")
+    assert response.status_code == 200
+    assert "Necessary cookies" in response.text
+    assert '<td class="field-cookie_count">5</td>' in response.text
+    response = admin_client.get("/admin/cookie_consent/cookiecategory/?q=csrftoken")
+    assert "Necessary cookies" in response.text
+    assert "Third-party cookies" not in response.text
+    response = admin_client.get("/admin/cookie_consent/cookie/?category__id__exact=1")
+    assert response.status_code == 200
+    response = admin_client.get("/admin/cookie_consent/cookie/?q=language")
+    assert "django_language" in response.text
+    assert "sessionid" not in response.text
+
+
+def test_cookie_added_inline_is_seen_at_once(admin_client: Client) -> None:
+    statistics = CookieCategory.objects.get(slug="statistics")
+    assert get_catalogue().category_of("_ga_ABC") is None
+    response = admin_client.post(
+        f"/admin/cookie_consent/cookiecategory/{statistics.pk}/change/",
+        inline_form(statistics, name="_ga_*", provider="Google"),
+    )
+    assert response.status_code == 302
+    assert Cookie.objects.get(name="_ga_*").category == statistics
+    assert get_catalogue().category_of("_ga_ABC") == get_catalogue().category("statistics")
+
+
+def test_invalid_inline_cookie_shows_the_rule(admin_client: Client) -> None:
+    statistics = CookieCategory.objects.get(slug="statistics")
+    response = admin_client.post(
+        f"/admin/cookie_consent/cookiecategory/{statistics.pk}/change/",
+        inline_form(statistics, name="csrf*"),
+    )
+    assert response.status_code == 200
+    assert "The pattern “csrf*” matches “csrftoken”" in response.text
+    assert not Cookie.objects.filter(name="csrf*").exists()
+
+
+def test_duplicate_cookie_in_cookie_admin(admin_client: Client) -> None:
+    necessary = CookieCategory.objects.get(slug="necessary")
+    response = admin_client.post(
+        "/admin/cookie_consent/cookie/add/",
+        {"category": str(necessary.pk), "name": "sessionid", "path": "/", "domain": ""},
+    )
+    assert response.status_code == 200
+    assert "A cookie with this name, domain and path is already declared." in response.text
+
+
+def test_required_category_needing_consent_is_refused(admin_client: Client) -> None:
+    response = admin_client.post(
+        "/admin/cookie_consent/cookiecategory/add/",
+        {
+            "slug": "x",
+            "name": "X",
+            "order": "5",
+            "required": "on",
+            "needs_consent": "on",
+            "cookies-TOTAL_FORMS": "0",
+            "cookies-INITIAL_FORMS": "0",
+            "cookies-MIN_NUM_FORMS": "0",
+            "cookies-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 200
+    assert "A required category cannot need consent" in response.text
+    assert not CookieCategory.objects.filter(slug="x").exists()

@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from pytest_django import DjangoAssertNumQueries
+
+from cookie_consent import catalogue
+from cookie_consent.catalogue import Catalogue, get_catalogue
+from cookie_consent.models import Cookie, CookieCategory
+from tests.factories import make_category, make_cookie
+
+pytestmark = pytest.mark.django_db
+
+
+class Clock:
+    """Stands in for time.monotonic so tests can step past the refresh interval."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr("cookie_consent.catalogue.time", SimpleNamespace(monotonic=fake))
+    return fake
+
+
+@pytest.fixture
+def shared_cache(tmp_path: Path) -> Iterator[None]:
+    """A cache that several processes could share (unlike the default LocMemCache)."""
+    cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
+    with override_settings(CACHES={"default": {**cache, "LOCATION": str(tmp_path)}}):
+        yield
+
+
+def statistics() -> CookieCategory:
+    return CookieCategory.objects.get(slug="statistics")
+
+
+def test_default_catalogue_is_read() -> None:
+    result = get_catalogue()
+    assert [c.slug for c in result.categories] == [
+        "necessary",
+        "statistics",
+        "first_party",
+        "third_party",
+    ]
+    necessary = result.category("necessary")
+    assert necessary is not None
+    assert necessary.required
+    assert not necessary.needs_consent
+    assert result.category_of("sessionid") is necessary
+    assert result.category_of("csrftoken") is necessary
+    assert result.category("nope") is None
+
+
+def test_exact_names_and_patterns_classify() -> None:
+    make_cookie(category=statistics(), name="_ga")
+    make_cookie(category=statistics(), name="_ga_*")
+    third = make_category(slug="third_party")
+    make_cookie(category=third, name="_pk_id.*")
+    result = get_catalogue()
+    assert result.category_of("_ga") == result.category("statistics")
+    assert result.category_of("_ga_ABC123") == result.category("statistics")
+    assert result.category_of("_pk_id.1.abcd") == result.category("third_party")
+    assert result.category_of("_pk_idX1") is None
+    assert result.category_of("_gat") is None
+    assert result.category_of("unknown") is None
+
+
+def test_most_specific_pattern_wins() -> None:
+    first = make_category(slug="first_party")
+    make_cookie(category=statistics(), name="_x*")
+    make_cookie(category=first, name="_x_session_*")
+    result = get_catalogue()
+    assert result.category_of("_x_session_1") == result.category("first_party")
+    assert result.category_of("_x_other") == result.category("statistics")
+
+
+def test_declarations_list_every_variant() -> None:
+    make_cookie(category=statistics(), name="_ga", domain=".example.com")
+    make_cookie(category=statistics(), name="_ga", domain="", path="/shop")
+    make_cookie(category=statistics(), name="_ga_*", domain=".example.com")
+    result = get_catalogue()
+    assert {(d.name, d.domain, d.path) for d in result.declarations("_ga")} == {
+        ("_ga", ".example.com", "/"),
+        ("_ga", "", "/shop"),
+    }
+    assert [(d.name, d.domain) for d in result.declarations("_ga_X")] == [
+        ("_ga_*", ".example.com")
+    ]
+    assert result.declarations("undeclared") == ()
+
+
+def test_revision_changes_only_for_the_edited_category() -> None:
+    before = get_catalogue()
+    make_cookie(category=statistics(), name="_ga")
+    after = get_catalogue()
+
+    def revision(snapshot: Catalogue, slug: str) -> str:
+        category = snapshot.category(slug)
+        assert category is not None
+        return category.revision
+
+    assert revision(before, "statistics") != revision(after, "statistics")
+    assert revision(before, "necessary") == revision(after, "necessary")
+    assert revision(before, "third_party") == revision(after, "third_party")
+
+
+def test_snapshot_is_immutable_and_picklable() -> None:
+    result = get_catalogue()
+    with pytest.raises(AttributeError):
+        result.categories[0].slug = "x"  # type: ignore[misc]
+    copy = pickle.loads(pickle.dumps(result))
+    assert copy.categories == result.categories
+    assert copy.category_of("sessionid") == result.category_of("sessionid")
+
+
+def test_steady_state_reads_make_no_query(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    get_catalogue()
+    with django_assert_num_queries(0):
+        for _ in range(100):
+            get_catalogue()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda: make_cookie(category=statistics(), name="_ga"), id="create"),
+        pytest.param(lambda: Cookie.objects.filter(name="csrftoken").delete(), id="qs-delete"),
+        pytest.param(
+            lambda: Cookie.objects.filter(name="csrftoken").update(purpose="changed"), id="update"
+        ),
+        pytest.param(
+            lambda: Cookie.objects.bulk_create(
+                [Cookie(category=statistics(), name="_ga", path="/")]
+            ),
+            id="bulk_create",
+        ),
+        pytest.param(
+            lambda: Cookie.objects.bulk_update(
+                [Cookie.objects.get(name="csrftoken")], ["purpose"]
+            ),
+            id="bulk_update",
+        ),
+        pytest.param(lambda: statistics().delete(), id="category-delete"),
+        pytest.param(
+            lambda: CookieCategory.objects.filter(slug="statistics").update(name="Stats"),
+            id="category-update",
+        ),
+    ],
+)
+def test_every_kind_of_edit_drops_the_snapshot(edit: Any, clock: Clock) -> None:
+    before = get_catalogue()
+    edit()
+    # Same instant: only the invalidation, not the refresh interval, can explain a change.
+    assert get_catalogue() is not before
+
+
+def test_loaddata_drops_the_snapshot(tmp_path: Path) -> None:
+    fixture = tmp_path / "extra.json"
+    fixture.write_text(
+        '[{"model": "cookie_consent.cookie", "fields": {"category": ["statistics"],'
+        ' "name": "_ga", "domain": "", "path": "/"}}]'
+    )
+    assert get_catalogue().category_of("_ga") is None
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert get_catalogue().category_of("_ga") == get_catalogue().category("statistics")
+
+
+def test_process_local_cache_rereads_database_after_interval(
+    clock: Clock, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = get_catalogue()
+    clock.now += 4.9
+    with django_assert_num_queries(0):
+        assert get_catalogue() is first
+    clock.now += 0.2
+    with django_assert_num_queries(2):
+        get_catalogue()
+
+
+@override_settings(COOKIE_CONSENT_CATALOGUE_REFRESH=60)
+def test_refresh_interval_is_a_setting(clock: Clock) -> None:
+    first = get_catalogue()
+    clock.now += 59
+    assert get_catalogue() is first
+
+
+@pytest.mark.usefixtures("shared_cache")
+@pytest.mark.django_db(transaction=True)
+class TestSharedCache:
+    def test_published_snapshot_serves_other_processes(
+        self, clock: Clock, django_assert_num_queries: DjangoAssertNumQueries
+    ) -> None:
+        built = get_catalogue()
+        assert built.generation is not None
+        catalogue.forget_local()  # as if this were another process
+        with django_assert_num_queries(0):
+            loaded = get_catalogue()
+        assert loaded.generation == built.generation
+        assert loaded.categories == built.categories
+
+    def test_unchanged_generation_keeps_the_snapshot(self, clock: Clock) -> None:
+        first = get_catalogue()
+        clock.now += 10
+        assert get_catalogue() is first
+
+    def test_edit_elsewhere_is_seen_after_the_interval(self, clock: Clock) -> None:
+        first = get_catalogue()
+        # Another process's commit: a new generation in the shared cache only.
+        catalogue._publish_new_generation()
+        catalogue._local.state = (first, clock.now)
+        Cookie.objects.filter(name="csrftoken").delete()
+        catalogue._local.state = (first, clock.now)
+        clock.now += 4
+        assert get_catalogue() is first
+        clock.now += 2
+        assert get_catalogue().category_of("csrftoken") is None
+
+    def test_edit_is_seen_at_once_and_announced_again_at_commit(self) -> None:
+        generation = get_catalogue().generation
+        with transaction.atomic():
+            make_cookie(category=statistics(), name="_ga")
+            inside = get_catalogue()
+            assert inside.category_of("_ga") is not None
+            # Uncommitted: kept to this process, never published.
+            assert inside.generation is None
+            during = caches["default"].get(catalogue.GENERATION_KEY)
+            assert during != generation
+            assert caches["default"].get(catalogue.SNAPSHOT_KEY.format(generation=during)) is None
+        assert caches["default"].get(catalogue.GENERATION_KEY) not in (generation, during)
+        assert get_catalogue().category_of("_ga") is not None
+
+    def test_rollback_publishes_nothing(self, clock: Clock) -> None:
+        get_catalogue()
+        with transaction.atomic():
+            make_cookie(category=statistics(), name="_ga")
+            assert get_catalogue().category_of("_ga") is not None
+            transaction.set_rollback(True)
+        clock.now += 6
+        assert get_catalogue().category_of("_ga") is None
+        assert get_catalogue().generation is not None
+
+    def test_evicted_generation_is_recreated(self) -> None:
+        get_catalogue()
+        caches["default"].clear()
+        catalogue.forget_local()
+        assert get_catalogue().generation is not None
+
+
+class BrokenCache:
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("cache is down")
+
+        return fail
+
+
+def test_cache_down_reads_the_database(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, shared_cache: None
+) -> None:
+    monkeypatch.setattr(catalogue, "caches", {"default": BrokenCache()})
+    monkeypatch.setattr(catalogue, "is_process_local_cache", lambda alias: False)
+    with caplog.at_level(logging.WARNING, logger="cookie_consent.catalogue"):
+        result = get_catalogue()
+    assert result.category("necessary") is not None
+    assert "the cache 'default' failed on get" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_process_local_cache_keeps_no_generation() -> None:
+    # LocMemCache cannot announce other processes' edits, so nothing is published to it.
+    assert get_catalogue().generation is None
+    assert caches["default"].get(catalogue.GENERATION_KEY) is None

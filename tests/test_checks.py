@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.checks import Error
+from django.test import override_settings
+
+from cookie_consent.checks import check_settings
+
+
+def ids() -> list[str]:
+    return [message.id or "" for message in check_settings()]
+
+
+def test_defaults_pass() -> None:
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "check_id"),
+    [
+        ("COOKIE_NAME", "has space", "E001"),
+        ("COOKIE_NAME", "consent_*", "E001"),
+        ("COOKIE_NAME", 42, "E001"),
+        ("MAX_AGE", 0, "E002"),
+        ("MAX_AGE", "182 days", "E002"),
+        ("MAX_AGE", True, "E002"),
+        ("UNDECLARED", "delete", "E003"),
+        ("HONOR_GPC", "yes", "E004"),
+        ("CACHE_ALIAS", "missing", "E005"),
+        ("CACHE_ALIAS", None, "E005"),
+        ("CATALOGUE_REFRESH", -1, "E006"),
+        ("CATALOGUE_REFRESH", "5", "E006"),
+        ("CATALOGUE_REFRESH", False, "E006"),
+        ("COOKIE_DOMAIN", "", "E007"),
+        ("COOKIE_DOMAIN", 1, "E007"),
+        ("COOKIE_PATH", "cookies", "E008"),
+        ("DEFAULT_PROVIDER", None, "E009"),
+    ],
+)
+def test_bad_setting_is_named(setting: str, value: Any, check_id: str) -> None:
+    with override_settings(**{f"COOKIE_CONSENT_{setting}": value}):
+        messages = check_settings()
+    assert [m.id for m in messages] == [f"cookie_consent.{check_id}"]
+    assert isinstance(messages[0], Error)
+    assert messages[0].msg.startswith(f"COOKIE_CONSENT_{setting} is {value!r}; it should be ")
+    assert messages[0].hint == f"Fix or remove COOKIE_CONSENT_{setting} in your settings."
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("COOKIE_NAME", "consent"),
+        ("MAX_AGE", 3600),
+        ("UNDECLARED", "report"),
+        ("UNDECLARED", "allow"),
+        ("HONOR_GPC", False),
+        ("CATALOGUE_REFRESH", 0),
+        ("CATALOGUE_REFRESH", 0.5),
+        ("COOKIE_DOMAIN", ".example.com"),
+        ("COOKIE_PATH", "/shop/"),
+        ("DEFAULT_PROVIDER", "Example Ltd"),
+    ],
+)
+def test_good_values_pass(setting: str, value: Any) -> None:
+    with override_settings(**{f"COOKIE_CONSENT_{setting}": value}):
+        assert check_settings() == []
+
+
+def test_checks_are_registered() -> None:
+    from django.core import checks
+
+    with override_settings(COOKIE_CONSENT_MAX_AGE=-1):
+        messages = checks.run_checks()
+    assert "cookie_consent.E002" in [m.id for m in messages]
