@@ -18,19 +18,24 @@ from cookie_consent.validation import (
 
 
 class CatalogueQuerySet(models.QuerySet[Any]):
-    """Bulk operations send no model signals, so they drop the snapshot themselves."""
+    """Bulk operations send no model signals, so they drop the snapshot themselves.
+
+    (``bulk_update`` goes through ``update``.)
+
+    After the write, not before: outside a transaction the new generation is announced at
+    once, and a process that rebuilt between the announcement and the write would
+    publish the old rows under the new generation.
+    """
 
     def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
         catalogue.invalidate(self.db)
-        return super().update(**kwargs)
+        return count
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(*args, **kwargs)
         catalogue.invalidate(self.db)
-        return super().bulk_create(*args, **kwargs)
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
-        catalogue.invalidate(self.db)
-        return super().bulk_update(*args, **kwargs)
+        return created
 
 
 class CategoryManager(models.Manager["CookieCategory"]):

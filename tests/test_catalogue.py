@@ -289,3 +289,20 @@ def test_process_local_cache_keeps_no_generation() -> None:
     # LocMemCache cannot announce other processes' edits, so nothing is published to it.
     assert get_catalogue().generation is None
     assert caches["default"].get(catalogue.GENERATION_KEY) is None
+
+
+def test_queryset_update_invalidates_after_the_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Announcing before the write would let another process publish the old rows.
+    seen: list[str | None] = []
+    real_invalidate = catalogue.invalidate
+
+    def spy(using: str | None = None) -> None:
+        seen.append(Cookie.objects.filter(name="csrftoken").values_list("purpose", flat=True)[0])
+        real_invalidate(using)
+
+    monkeypatch.setattr(catalogue, "invalidate", spy)
+    Cookie.objects.filter(name="csrftoken").update(purpose="changed")
+    Cookie.objects.bulk_update(
+        [Cookie(pk=Cookie.objects.get(name="csrftoken").pk, purpose="bulk")], ["purpose"]
+    )
+    assert seen == ["changed", "bulk"]
