@@ -6,9 +6,10 @@ catalogue's *generation*, a short token: one cache round trip per interval, not 
 request. A new token means another process saved an edit; the snapshot stored under that
 token (or, failing that, the database) gives the new catalogue.
 
-An edit (model signals, not commit) drops this process's snapshot and gives the shared
-cache a new generation at once, and again when the transaction commits: in between, other
-processes may rebuild from the data before the edit, and the second token retires that.
+An edit (model signals, not commit) drops this process's snapshot at once; until its
+transaction ends, this process reads the catalogue from the database (its own uncommitted
+edit included) and publishes nothing. The commit gives the shared cache a new generation;
+a rollback leaves it as it was, and this process's next read goes back to the cache.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "cookie_consent:catalogue:generation"
 SNAPSHOT_KEY = "cookie_consent:catalogue:snapshot:{generation}"
+# Snapshots of past generations are never read again; let the cache forget them.
+SNAPSHOT_TIMEOUT = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,22 @@ class Catalogue:
         "_patterns",
         "categories",
         "generation",
+        "provisional",
     )
 
-    def __init__(self, categories: Sequence[Category], generation: str | None = None) -> None:
+    def __init__(
+        self,
+        categories: Sequence[Category],
+        generation: str | None = None,
+        *,
+        provisional: bool = False,
+    ) -> None:
         self.categories = tuple(sorted(categories, key=lambda c: (c.order, c.slug)))
-        # None: built inside a transaction, never the shared generation (see _refresh).
+        # None with a process-local cache, which has no shared generation.
         self.generation = generation
+        # Built from this process's own uncommitted edit: good only until the transaction
+        # ends, whether it commits or rolls back.
+        self.provisional = provisional
         self._by_slug = {c.slug: c for c in self.categories}
         self._exact: dict[str, Category] = {}
         patterns: list[tuple[str, Category]] = []
@@ -163,12 +176,21 @@ def get_catalogue() -> Catalogue:
     """The current catalogue; in steady state no database query and no cache round trip."""
     catalogue, checked_at = _local.state
     now = time.monotonic()
-    if catalogue is not None and now - checked_at < conf.CATALOGUE_REFRESH:
+    if (
+        catalogue is not None
+        and now - checked_at < conf.CATALOGUE_REFRESH
+        and (not catalogue.provisional or _uncommitted_edit())
+    ):
         return catalogue
     return _refresh(catalogue, now)
 
 
 def _refresh(current: Catalogue | None, now: float) -> Catalogue:
+    if _uncommitted_edit():
+        # The shared cache knows only committed data; this process must see its own edit.
+        catalogue = Catalogue(load_categories(), provisional=True)
+        _local.state = (catalogue, now)
+        return catalogue
     generation = _shared_generation()
     if current is not None and generation is not None and current.generation == generation:
         catalogue = current
@@ -218,15 +240,11 @@ def _shared_snapshot(generation: str | None) -> Catalogue | None:
 
 
 def _build(generation: str | None) -> Catalogue:
-    from cookie_consent.models import CookieCategory
-
     categories = load_categories()
-    if transaction.get_connection(router.db_for_read(CookieCategory)).in_atomic_block:
-        # Uncommitted data may be rolled back: keep it to ourselves, and only until the
-        # next check, since a provisional snapshot never matches the shared generation.
-        return Catalogue(categories, None)
     if generation is not None:
-        _cache_call("set", SNAPSHOT_KEY.format(generation=generation), categories, None)
+        _cache_call(
+            "set", SNAPSHOT_KEY.format(generation=generation), categories, SNAPSHOT_TIMEOUT
+        )
     return Catalogue(categories, generation)
 
 
@@ -262,13 +280,26 @@ def forget_local() -> None:
     _local.state = (None, 0.0)
 
 
+def _catalogue_connection(using: str | None = None) -> Any:
+    from cookie_consent.models import CookieCategory
+
+    return transaction.get_connection(using or router.db_for_write(CookieCategory))
+
+
+def _uncommitted_edit(using: str | None = None) -> bool:
+    """Whether this process edited the catalogue in a transaction that is still open."""
+    return any(
+        entry[1] is _publish_new_generation
+        for entry in _catalogue_connection(using).run_on_commit
+    )
+
+
 def invalidate(using: str | None = None) -> None:
-    """Called on every catalogue edit: see the module docstring for the two steps."""
-    # Now: this process rebuilds from the database on its next read, instead of taking the
-    # snapshot that is still published under the old generation.
-    _publish_new_generation()
-    # At commit: other processes may have rebuilt from the data before the commit.
-    transaction.on_commit(_publish_new_generation, using=using)
+    """Called on every catalogue edit: see the module docstring."""
+    forget_local()
+    if not _uncommitted_edit(using):
+        # Runs at once outside a transaction; dropped by a rollback.
+        transaction.on_commit(_publish_new_generation, using=using)
 
 
 def _publish_new_generation() -> None:

@@ -234,29 +234,46 @@ class TestSharedCache:
         clock.now += 2
         assert get_catalogue().category_of("csrftoken") is None
 
-    def test_edit_is_seen_at_once_and_announced_again_at_commit(self) -> None:
+    def test_edit_is_seen_at_once_and_announced_at_commit(
+        self, django_assert_num_queries: DjangoAssertNumQueries
+    ) -> None:
         generation = get_catalogue().generation
         with transaction.atomic():
             make_cookie(category=statistics(), name="_ga")
+            make_cookie(category=statistics(), name="_gid")
             inside = get_catalogue()
             assert inside.category_of("_ga") is not None
-            # Uncommitted: kept to this process, never published.
-            assert inside.generation is None
-            during = caches["default"].get(catalogue.GENERATION_KEY)
-            assert during != generation
-            assert caches["default"].get(catalogue.SNAPSHOT_KEY.format(generation=during)) is None
-        assert caches["default"].get(catalogue.GENERATION_KEY) not in (generation, during)
-        assert get_catalogue().category_of("_ga") is not None
+            assert inside.provisional
+            with django_assert_num_queries(0):
+                assert get_catalogue() is inside
+            # Uncommitted: nothing announced or published yet.
+            assert caches["default"].get(catalogue.GENERATION_KEY) == generation
+        after = get_catalogue()
+        assert after.generation not in (None, generation)
+        assert not after.provisional
+        assert after.category_of("_gid") is not None
 
-    def test_rollback_publishes_nothing(self, clock: Clock) -> None:
-        get_catalogue()
+    def test_rollback_publishes_nothing_and_is_forgotten_at_once(self, clock: Clock) -> None:
+        generation = get_catalogue().generation
         with transaction.atomic():
             make_cookie(category=statistics(), name="_ga")
             assert get_catalogue().category_of("_ga") is not None
             transaction.set_rollback(True)
-        clock.now += 6
+        # Same instant: the provisional snapshot is not trusted once the transaction ended.
         assert get_catalogue().category_of("_ga") is None
-        assert get_catalogue().generation is not None
+        assert get_catalogue().generation == generation
+
+    def test_other_processes_snapshot_is_not_taken_during_an_edit(self, clock: Clock) -> None:
+        committed = get_catalogue().categories
+        with transaction.atomic():
+            make_cookie(category=statistics(), name="_ga")
+            # Meanwhile another process publishes the committed catalogue, without _ga.
+            cache = caches["default"]
+            cache.set(catalogue.GENERATION_KEY, "elsewhere")
+            cache.set(catalogue.SNAPSHOT_KEY.format(generation="elsewhere"), committed)
+            clock.now += 10
+            assert get_catalogue().category_of("_ga") is not None
+        assert get_catalogue().category_of("_ga") is not None
 
     def test_evicted_generation_is_recreated(self) -> None:
         get_catalogue()
