@@ -47,6 +47,14 @@ def shared_cache(tmp_path: Path) -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def local_cache() -> Iterator[None]:
+    """A cache of this process only, whatever CACHE_URL the suite runs with."""
+    cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(CACHES={"default": cache}):
+        yield
+
+
 def statistics() -> CookieCategory:
     return CookieCategory.objects.get(slug="statistics")
 
@@ -184,6 +192,7 @@ def test_loaddata_drops_the_snapshot(tmp_path: Path) -> None:
     assert get_catalogue().category_of("_ga") == get_catalogue().category("statistics")
 
 
+@pytest.mark.usefixtures("local_cache")
 def test_process_local_cache_rereads_database_after_interval(
     clock: Clock, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
@@ -301,6 +310,7 @@ def test_cache_down_reads_the_database(
     assert "the cache 'default' failed on get" in caplog.text
 
 
+@pytest.mark.usefixtures("local_cache")
 @pytest.mark.django_db(transaction=True)
 def test_process_local_cache_keeps_no_generation() -> None:
     # LocMemCache cannot announce other processes' edits, so nothing is published to it.
