@@ -289,8 +289,7 @@ def _catalogue_connection(using: str | None = None) -> Any:
 def _uncommitted_edit(using: str | None = None) -> bool:
     """Whether this process edited the catalogue in a transaction that is still open."""
     return any(
-        entry[1] is _publish_new_generation
-        for entry in _catalogue_connection(using).run_on_commit
+        entry[1] is _publish_new_generation for entry in _catalogue_connection(using).run_on_commit
     )
 
 
