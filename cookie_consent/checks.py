@@ -65,6 +65,18 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
         "a path starting with '/'",
     ),
     ("E009", "DEFAULT_PROVIDER", lambda v: isinstance(v, str), "a string"),
+    (
+        "E010",
+        "COOKIE_SAMESITE",
+        lambda v: v is None or v is False or v in ("Lax", "Strict", "None"),
+        "'Lax', 'Strict', 'None' (with COOKIE_CONSENT_COOKIE_SECURE) or None",
+    ),
+    (
+        "E011",
+        "COOKIE_SECURE",
+        lambda v: v is None or isinstance(v, bool),
+        "None (secure on HTTPS requests), True or False",
+    ),
 )
 
 

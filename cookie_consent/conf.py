@@ -6,7 +6,7 @@ setting without restarting anything that imported this module early.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 
@@ -33,6 +33,15 @@ class Settings:
     @property
     def COOKIE_PATH(self) -> str:
         return self._get("COOKIE_PATH", "/")  # type: ignore[no-any-return]
+
+    @property
+    def COOKIE_SAMESITE(self) -> Literal["Lax", "Strict", "None", False] | None:
+        return self._get("COOKIE_SAMESITE", "Lax")  # type: ignore[no-any-return]
+
+    @property
+    def COOKIE_SECURE(self) -> bool | None:
+        """``None``: secure exactly when the request that sets it came over HTTPS."""
+        return self._get("COOKIE_SECURE", None)  # type: ignore[no-any-return]
 
     @property
     def MAX_AGE(self) -> int:

@@ -1,0 +1,78 @@
+"""The consent cookie's value: a short text page scripts can read, with a signature.
+
+Format (version 1), documented in docs/consent-cookie.rst::
+
+    1|<consent id>|<slug>:<1 granted, 0 denied>:<revision>:<unix time>|...~<signature>
+
+Every character is one that ``http.cookies`` leaves unquoted, so ``document.cookie`` shows
+the value as it is. The signature is Django's (HMAC-SHA256 with ``SECRET_KEY``, and the
+keys of ``SECRET_KEY_FALLBACKS`` when checking): an edited or foreign value decodes to
+nothing, never to a grant.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core import signing
+
+VERSION = "1"
+MAX_LENGTH = 4096
+MAX_DECISIONS = 64
+
+_signer = signing.Signer(salt="cookie_consent.consent", sep="~", algorithm="sha256")
+_CONSENT_ID = re.compile(r"[0-9a-f]{32}")
+_DECISION = re.compile(r"([-a-zA-Z0-9_]{1,64}):([01]):([0-9a-f]{1,64}):([0-9]{1,12})")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A visitor's answer for one category, and what the category was when given."""
+
+    granted: bool
+    revision: str
+    decided_at: int
+
+
+@dataclass(frozen=True)
+class StoredConsent:
+    consent_id: str
+    decisions: Mapping[str, Decision]
+
+
+def new_consent_id() -> str:
+    """Random, so that it says nothing about the visitor it identifies."""
+    return secrets.token_hex(16)
+
+
+def encode(consent: StoredConsent) -> str:
+    parts = [VERSION, consent.consent_id]
+    parts += [
+        f"{slug}:{int(d.granted)}:{d.revision}:{d.decided_at}"
+        for slug, d in sorted(consent.decisions.items())
+    ]
+    return _signer.sign("|".join(parts))
+
+
+def decode(value: str | None) -> StoredConsent | None:
+    """The stored consent, or ``None`` for anything that is not a value we signed."""
+    if not value or len(value) > MAX_LENGTH:
+        return None
+    try:
+        payload = _signer.unsign(value)
+    except signing.BadSignature:
+        return None
+    version, _, rest = payload.partition("|")
+    consent_id, _, decisions_text = rest.partition("|")
+    if version != VERSION or not _CONSENT_ID.fullmatch(consent_id):
+        return None
+    decisions: dict[str, Decision] = {}
+    for item in decisions_text.split("|") if decisions_text else ():
+        match = _DECISION.fullmatch(item)
+        if match is None or match[1] in decisions or len(decisions) >= MAX_DECISIONS:
+            return None
+        decisions[match[1]] = Decision(match[2] == "1", match[3], int(match[4]))
+    return StoredConsent(consent_id, decisions)

@@ -1,0 +1,30 @@
+"""Turning an action into the consent to store, the same for the form and the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from cookie_consent.consent_cookie import Decision, StoredConsent, new_consent_id
+from cookie_consent.state import CURRENT, ConsentState
+
+ACCEPT_ALL, REJECT_ALL, SAVE = "accept_all", "reject_all", "save"
+ACTIONS = (ACCEPT_ALL, REJECT_ALL, SAVE)
+BANNER, PREFERENCES, API = "banner", "preferences", "api"
+
+
+def decide(
+    state: ConsentState, *, action: str, granted: Collection[str], method: str
+) -> StoredConsent:
+    """The consent after ``action``; ``granted`` lists the slugs ticked for ``save``.
+
+    From the banner, the action applies to the categories the banner asked (after a
+    catalogue change, only those that changed); the others keep their decision. From the
+    preferences page or the API it applies to every category that needs consent.
+    """
+    askable = [c for c in state.catalogue.categories if c.needs_consent and not c.required]
+    asked = state.pending if method == BANNER and state.pending else askable
+    decisions = {c.slug: state.decisions[c.slug] for c in askable if state.status(c) == CURRENT}
+    for category in asked:
+        grant = action == ACCEPT_ALL or (action == SAVE and category.slug in granted)
+        decisions[category.slug] = Decision(grant, category.revision, state.now)
+    return StoredConsent(state.consent_id or new_consent_id(), decisions)

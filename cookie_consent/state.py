@@ -1,0 +1,139 @@
+"""A visitor's consent as the current request sees it: what is granted, what must be asked.
+
+Built from the signed consent cookie and the catalogue snapshot. A category that needs no
+consent is always granted; a consent-requiring one only by a decision that is still
+current: same revision as the catalogue's, and younger than ``COOKIE_CONSENT_MAX_AGE``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import NamedTuple
+
+from django.http import HttpRequest
+
+from cookie_consent import consent_cookie
+from cookie_consent.catalogue import Catalogue, Category, get_catalogue
+from cookie_consent.conf import conf
+from cookie_consent.consent_cookie import Decision
+
+MISSING, STALE, EXPIRED, CURRENT = "missing", "stale", "expired", "current"
+# Not a decision's status: a category that needs none.
+ALWAYS = "always"
+
+
+class Choice(NamedTuple):
+    """One category as the visitor's choice shows it, for templates."""
+
+    category: Category
+    granted: bool
+    status: str
+    # Consent-free categories are on whatever the visitor does.
+    always_on: bool
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    consent_id: str | None
+    decisions: Mapping[str, Decision]
+    catalogue: Catalogue
+    now: int
+    # The request carried Sec-GPC: 1.
+    gpc: bool = False
+
+    def status(self, category: Category) -> str:
+        """``missing``, ``stale`` (the category changed), ``expired`` or ``current``."""
+        decision = self.decisions.get(category.slug)
+        if decision is None:
+            return MISSING
+        if decision.revision != category.revision:
+            return STALE
+        if self.now - decision.decided_at >= conf.MAX_AGE:
+            return EXPIRED
+        return CURRENT
+
+    def granted(self, slug: str) -> bool:
+        """Whether cookies of category ``slug`` may be set and read."""
+        category = self.catalogue.category(slug)
+        if category is None:
+            return False
+        if category.required or not category.needs_consent:
+            return True
+        return self.status(category) == CURRENT and self.decisions[slug].granted
+
+    @cached_property
+    def pending(self) -> tuple[Category, ...]:
+        """The consent-requiring categories a decision is needed for, in catalogue order."""
+        return tuple(
+            c
+            for c in self.catalogue.categories
+            if c.needs_consent and not c.required and self.status(c) != CURRENT
+        )
+
+    @property
+    def needs_decision(self) -> bool:
+        return bool(self.pending)
+
+    @property
+    def decided(self) -> bool:
+        """Whether the visitor has ever made a decision that still counts for something."""
+        return self.consent_id is not None
+
+    @cached_property
+    def changed(self) -> tuple[Category, ...]:
+        """Pending categories that changed, or are new, since the visitor last decided."""
+        if not self.decided:
+            return ()
+        return tuple(c for c in self.pending if self.status(c) in (STALE, MISSING))
+
+    @cached_property
+    def granted_slugs(self) -> frozenset[str]:
+        return frozenset(c.slug for c in self.catalogue.categories if self.granted(c.slug))
+
+    @cached_property
+    def choices(self) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(
+                c,
+                self.granted(c.slug),
+                self.status(c),
+                c.required or not c.needs_consent,
+                self._decided_at(c.slug),
+            )
+            for c in self.catalogue.categories
+        )
+
+    def _decided_at(self, slug: str) -> datetime | None:
+        decision = self.decisions.get(slug)
+        return (
+            None if decision is None else datetime.fromtimestamp(decision.decided_at, timezone.utc)
+        )
+
+    def last_decided_at(self) -> int | None:
+        return max((d.decided_at for d in self.decisions.values()), default=None)
+
+
+def read_consent(request: HttpRequest) -> ConsentState:
+    """The consent the request's cookie holds, checked against the current catalogue."""
+    stored = consent_cookie.decode(request.COOKIES.get(conf.COOKIE_NAME))
+    return ConsentState(
+        consent_id=None if stored is None else stored.consent_id,
+        decisions={} if stored is None else stored.decisions,
+        catalogue=get_catalogue(),
+        now=int(time.time()),
+        gpc=request.headers.get("Sec-GPC") == "1",
+    )
+
+
+def get_consent(request: HttpRequest) -> ConsentState:
+    """The request's consent state, read once per request, with or without the middleware."""
+    state: ConsentState | None = request.__dict__.get("_cookie_consent_state")
+    if state is None:
+        state = read_consent(request)
+        request.__dict__["_cookie_consent_state"] = state
+    return state

@@ -1,0 +1,112 @@
+"""Template tags: ``{% load cookie_consent %}``; each is a thin wrapper over a function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.base import FilterExpression, Parser, Token
+from django.template.context import Context
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from cookie_consent.state import get_consent
+
+register = template.Library()
+
+
+def _request(context: Context, tag: str) -> HttpRequest:
+    request = context.get("request")
+    if request is None:
+        raise ImproperlyConfigured(
+            f"{{% {tag} %}} needs the request in the template context: add "
+            "'django.template.context_processors.request' to the context_processors of "
+            "your TEMPLATES setting, and render the template with the request."
+        )
+    return request  # type: ignore[no-any-return]
+
+
+def _render(context: Context, name: str, values: dict[str, Any]) -> SafeString:
+    template_ = context.template.engine.get_template(name)  # type: ignore[union-attr]
+    with context.push(values):
+        return mark_safe(template_.render(context))
+
+
+@register.simple_tag(takes_context=True)
+def cookie_consent_banner(context: Context) -> str:
+    """The consent banner, while the visitor has something to decide; else nothing."""
+    request = _request(context, "cookie_consent_banner")
+    consent = get_consent(request)
+    if not consent.needs_decision:
+        return ""
+    return _render(
+        context,
+        "cookie_consent/banner.html",
+        {
+            "consent": consent,
+            "csrf_token": get_token(request),
+            "next": request.get_full_path(),
+        },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def cookie_declaration(context: Context) -> str:
+    """The policy's cookie tables, to embed in a site's own privacy page."""
+    consent = get_consent(_request(context, "cookie_declaration"))
+    return _render(context, "cookie_consent/declaration.html", {"consent": consent})
+
+
+@register.simple_tag(takes_context=True)
+def cookie_consent_settings_link(context: Context, text: str = "") -> str:
+    """A link that reopens the visitor's choice, for a footer."""
+    request = _request(context, "cookie_consent_settings_link")
+    return format_html(
+        '<a class="cc-settings-link" href="{}?{}" data-cc-open-preferences>{}</a>',
+        reverse("cookie_consent:preferences"),
+        urlencode({"next": request.get_full_path()}),
+        text or _("Cookie settings"),
+    )
+
+
+@register.filter
+def consent_granted(request: HttpRequest, slug: str) -> bool:
+    """``{% if request|consent_granted:"statistics" %}``."""
+    return get_consent(request).granted(slug)
+
+
+class ConsentGateNode(template.Node):
+    def __init__(self, slug: FilterExpression, nodelist: template.NodeList) -> None:
+        self.slug = slug
+        self.nodelist = nodelist
+
+    def render(self, context: Context) -> str:
+        slug = str(self.slug.resolve(context))
+        content = self.nodelist.render(context)
+        if get_consent(_request(context, "consent_gate")).granted(slug):
+            return content
+        # Inert until consent: nothing in a <template> loads or runs.
+        return format_html(
+            '<template class="cc-gate" data-cc-category="{}">{}</template>',
+            slug,
+            mark_safe(content),
+        )
+
+
+@register.tag
+def consent_gate(parser: Parser, token: Token) -> ConsentGateNode:
+    """``{% consent_gate "statistics" %}…{% endconsent_gate %}``."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(
+            f'{bits[0]} takes one argument, the category\'s slug: {{% {bits[0]} "statistics" %}}'
+        )
+    nodelist = parser.parse(("endconsent_gate",))
+    parser.delete_first_token()
+    return ConsentGateNode(parser.compile_filter(bits[1]), nodelist)
