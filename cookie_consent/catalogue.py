@@ -14,6 +14,7 @@ a rollback leaves it as it was, and this process's next read goes back to the ca
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -176,13 +177,35 @@ def get_catalogue() -> Catalogue:
     """The current catalogue; in steady state no database query and no cache round trip."""
     catalogue, checked_at = _local.state
     now = time.monotonic()
-    if (
+    if _is_fresh(catalogue, checked_at, now):
+        return catalogue  # type: ignore[return-value]
+    if catalogue is not None and _in_event_loop():
+        # The database cannot be read from async code: keep the snapshot a little longer;
+        # the middleware refreshes it off the event loop at the next request.
+        return catalogue
+    return _refresh(catalogue, now)
+
+
+def needs_refresh() -> bool:
+    """Whether the next read would ask the cache or the database (for async callers)."""
+    catalogue, checked_at = _local.state
+    return not _is_fresh(catalogue, checked_at, time.monotonic())
+
+
+def _is_fresh(catalogue: Catalogue | None, checked_at: float, now: float) -> bool:
+    return (
         catalogue is not None
         and now - checked_at < conf.CATALOGUE_REFRESH
         and (not catalogue.provisional or _uncommitted_edit())
-    ):
-        return catalogue
-    return _refresh(catalogue, now)
+    )
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _refresh(current: Catalogue | None, now: float) -> Catalogue:

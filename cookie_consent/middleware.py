@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from cookie_consent import catalogue
 from cookie_consent.state import get_consent
 
 GetResponse = Callable[[HttpRequest], Any]
@@ -33,6 +34,10 @@ class CookieConsentMiddleware:
         return self.process_response(request, self.get_response(request))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        if catalogue.needs_refresh():
+            # Reading the database must happen off the event loop; the views' own reads
+            # then find the snapshot fresh.
+            await sync_to_async(catalogue.get_catalogue)()
         self.process_request(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         return self.process_response(request, await get_response(request))

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
@@ -333,3 +334,12 @@ def test_queryset_update_invalidates_after_the_write(monkeypatch: pytest.MonkeyP
         [Cookie(pk=Cookie.objects.get(name="csrftoken").pk, purpose="bulk")], ["purpose"]
     )
     assert seen == ["changed", "bulk"]
+
+
+async def test_async_code_keeps_a_stale_snapshot_rather_than_query(clock: Clock) -> None:
+    first = await sync_to_async(get_catalogue)()
+    assert not catalogue.needs_refresh()
+    clock.now += 100
+    assert catalogue.needs_refresh()
+    # No database access on the event loop: the middleware refreshes it off the loop.
+    assert get_catalogue() is first

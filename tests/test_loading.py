@@ -127,9 +127,9 @@ def test_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
-    message = load_error(tmp_path, '{\n  "categories": [\n    {"slug": "x",}\n  ]\n}')
+    message = load_error(tmp_path, '{\n  "categories": [\n    {"slug": }\n  ]\n}')
     assert "catalogue.json cannot be loaded:" in message
-    assert "line 3, column 18: invalid JSON: Expecting property name" in message
+    assert "line 3, column 14: invalid JSON: Expecting value" in message
 
 
 def test_every_problem_is_reported_with_its_line_and_field(tmp_path: Path) -> None:

@@ -1,0 +1,172 @@
+"""A visitor's way through the banner, without JavaScript: what the test client sees."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.test import Client
+
+from cookie_consent.conf import DEFAULT_MAX_AGE
+from cookie_consent.models import CookieCategory
+from tests.factories import make_cookie
+
+pytestmark = pytest.mark.django_db
+
+GATED = '<script src="/static/analytics.js"></script>'
+INERT = f'<template class="cc-gate" data-cc-category="statistics">{GATED}</template>'
+
+
+def banner(client: Client, url: str = "/page/") -> str | None:
+    """The banner's HTML on ``url``, or None when there is none."""
+    text = client.get(url).text
+    start = text.find('<section class="cc-banner"')
+    return None if start == -1 else text[start : text.index("</section>", start)]
+
+
+def decide(client: Client, action: str, *categories: str, method: str = "banner") -> None:
+    response = client.post(
+        "/cookies/update/",
+        {"action": action, "categories": list(categories), "method": method, "next": "/page/"},
+    )
+    assert response.status_code == 303
+    assert response["Location"] == "/page/"
+
+
+def test_new_visitor_sees_the_banner_on_every_page_until_a_choice(client: Client) -> None:
+    for url in ("/page/", "/async-page/", "/page/?again=1"):
+        shown = banner(client, url)
+        assert shown is not None
+        assert 'value="accept_all"' in shown
+        assert 'value="reject_all"' in shown
+    page = client.get("/page/").text
+    assert INERT in page
+    assert 'id="third-party-on"' not in page
+
+
+def test_accept_and_reject_have_equal_weight(client: Client) -> None:
+    shown = banner(client)
+    assert shown is not None
+    assert '<button class="cc-button" type="submit" name="action" value="accept_all">' in shown
+    assert '<button class="cc-button" type="submit" name="action" value="reject_all">' in shown
+
+
+def test_no_box_is_ticked_before_a_choice(client: Client) -> None:
+    shown = banner(client)
+    assert shown is not None
+    assert "checked" not in shown
+    preferences = client.get("/cookies/preferences/").text
+    assert "checked" not in preferences
+
+
+def test_reject_all(client: Client) -> None:
+    decide(client, "reject_all")
+    assert banner(client) is None
+    page = client.get("/page/").text
+    assert INERT in page
+    assert 'id="third-party-on"' not in page
+    policy = client.get("/cookies/").text
+    consent_id = client.get("/cookies/api/").json()["consent_id"]
+    assert len(consent_id) == 32
+    assert f"<code>{consent_id}</code>" in policy
+    assert "Statistical cookies: refused" in policy
+    assert "Third-party cookies: refused" in policy
+    assert "Necessary cookies: always on" in policy
+
+
+def test_accept_all(client: Client) -> None:
+    decide(client, "accept_all")
+    assert banner(client) is None
+    page = client.get("/page/").text
+    assert GATED in page
+    assert INERT not in page
+    assert 'id="third-party-on"' in page
+    assert "Statistical cookies: allowed" in client.get("/cookies/").text
+
+
+def test_choose_in_the_banner(client: Client) -> None:
+    decide(client, "save", "statistics")
+    page = client.get("/page/").text
+    assert GATED in page
+    assert INERT not in page
+    assert 'id="third-party-on"' not in page
+    granted = {c["slug"]: c["granted"] for c in client.get("/cookies/api/").json()["categories"]}
+    assert granted == {
+        "necessary": True,
+        "statistics": True,
+        "first_party": False,
+        "third_party": False,
+    }
+
+
+def test_change_of_mind_keeps_the_consent_id(client: Client) -> None:
+    decide(client, "accept_all")
+    first = client.get("/cookies/api/").json()["consent_id"]
+    decide(client, "reject_all", method="preferences")
+    assert client.get("/cookies/api/").json()["consent_id"] == first
+    assert INERT in client.get("/page/").text
+
+
+def test_preferences_show_the_current_choice(client: Client) -> None:
+    decide(client, "save", "third_party")
+    text = client.get("/cookies/preferences/").text
+    assert 'value="third_party" id="cc-pref-third_party" checked' in text
+    assert 'value="statistics" id="cc-pref-statistics">' in text
+    assert "Always on" in text
+    assert "<code>sessionid</code>" in text
+
+
+def test_catalogue_change_asks_only_the_changed_category(client: Client) -> None:
+    decide(client, "save", "third_party")
+    make_cookie(category=CookieCategory.objects.get(slug="statistics"), name="_ga")
+    shown = banner(client)
+    assert shown is not None
+    assert "Our use of cookies has changed since your last choice." in shown
+    assert "this category: Statistical cookies." in shown
+    assert 'value="statistics"' in shown
+    assert 'value="third_party"' not in shown
+    # "Accept all" in that banner applies to what it asked; the rest keeps its decision.
+    decide(client, "accept_all")
+    assert banner(client) is None
+    granted = {c["slug"]: c["granted"] for c in client.get("/cookies/api/").json()["categories"]}
+    assert granted["statistics"] is True
+    assert granted["third_party"] is True
+    assert granted["first_party"] is False
+
+
+def test_reject_in_a_reconsent_banner_keeps_other_grants(client: Client) -> None:
+    decide(client, "accept_all")
+    make_cookie(category=CookieCategory.objects.get(slug="first_party"), name="_prefs")
+    decide(client, "reject_all")
+    granted = {c["slug"]: c["granted"] for c in client.get("/cookies/api/").json()["categories"]}
+    assert granted == {
+        "necessary": True,
+        "statistics": True,
+        "first_party": False,
+        "third_party": True,
+    }
+
+
+def test_consent_expires_after_its_lifetime(client: Client) -> None:
+    with time_machine.travel("2026-01-01 12:00", tick=False) as traveller:
+        decide(client, "reject_all")
+        traveller.shift(DEFAULT_MAX_AGE - 60)
+        assert banner(client) is None
+        traveller.shift(120)
+        assert banner(client) is not None
+
+
+def test_refusal_is_remembered_as_long_as_acceptance(client: Client) -> None:
+    client.post("/cookies/update/", {"action": "reject_all"})
+    refusal = client.cookies["cookies_preferences"]
+    client.post("/cookies/update/", {"action": "accept_all"})
+    acceptance = client.cookies["cookies_preferences"]
+    assert refusal["max-age"] == acceptance["max-age"] == DEFAULT_MAX_AGE
+
+
+def test_new_category_is_asked_alone(client: Client) -> None:
+    decide(client, "reject_all")
+    CookieCategory.objects.create(slug="marketing", name="Marketing", order=40)
+    shown = banner(client)
+    assert shown is not None
+    assert 'value="marketing"' in shown
+    assert 'value="statistics"' not in shown

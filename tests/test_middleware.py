@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import iscoroutinefunction
+from django.http import HttpRequest, HttpResponse
+from django.test import AsyncClient, Client, RequestFactory
+
+from cookie_consent.middleware import CookieConsentMiddleware
+from cookie_consent.state import ConsentState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_and_async_capable() -> None:
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    async def async_view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    assert not iscoroutinefunction(CookieConsentMiddleware(view))
+    assert iscoroutinefunction(CookieConsentMiddleware(async_view))
+
+
+def test_attaches_the_consent_lazily(rf: RequestFactory) -> None:
+    seen: dict[str, Any] = {}
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen["consent"] = request.cookie_consent  # type: ignore[attr-defined]
+        return HttpResponse("no consent read")
+
+    response = CookieConsentMiddleware(view)(rf.get("/"))
+    # Never read: the cookie was not even verified, and nothing varies on it.
+    assert "_cookie_consent_state" not in seen["consent"].__dict__
+    assert not response.has_header("Vary")
+
+
+def test_reading_the_consent_adds_vary_cookie(rf: RequestFactory) -> None:
+    def view(request: HttpRequest) -> HttpResponse:
+        granted = request.cookie_consent.granted("statistics")  # type: ignore[attr-defined]
+        return HttpResponse(str(granted))
+
+    response = CookieConsentMiddleware(view)(rf.get("/"))
+    assert response.content == b"False"
+    assert response["Vary"] == "Cookie"
+
+
+async def test_async_path(rf: RequestFactory) -> None:
+    async def view(request: HttpRequest) -> HttpResponse:
+        consent = request.cookie_consent  # type: ignore[attr-defined]
+        return HttpResponse(str(consent.needs_decision))
+
+    middleware = CookieConsentMiddleware(view)
+    response = await middleware(rf.get("/"))
+    assert response.content == b"True"
+    assert response["Vary"] == "Cookie"
+
+
+def test_pages_with_the_banner_vary_on_cookie(client: Client) -> None:
+    response = client.get("/page/")
+    assert "Cookie" in response["Vary"]
+
+
+async def test_async_view_under_the_async_client(async_client: AsyncClient) -> None:
+    response = await async_client.get("/async-page/")
+    assert 'id="cc-banner"' in response.text
+    assert "Cookie" in response["Vary"]
+
+
+def test_get_consent_without_the_middleware(rf: RequestFactory) -> None:
+    from cookie_consent import get_consent
+
+    request = rf.get("/")
+    consent = get_consent(request)
+    assert isinstance(consent, ConsentState)
+    assert get_consent(request) is consent
+    assert not consent.decided
+
+
+async def test_async_path_with_a_fresh_snapshot_reads_nothing(rf: RequestFactory) -> None:
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(request.cookie_consent.decided))  # type: ignore[attr-defined]
+
+    middleware = CookieConsentMiddleware(view)
+    await middleware(rf.get("/"))
+    # Second request: the snapshot is fresh, nothing is refreshed before the view.
+    response = await middleware(rf.get("/"))
+    assert response.content == b"False"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from django.test import RequestFactory, override_settings
+
+from cookie_consent import consent_cookie
+from cookie_consent.catalogue import get_catalogue
+from cookie_consent.consent_cookie import Decision
+from cookie_consent.state import (
+    ALWAYS,
+    CURRENT,
+    EXPIRED,
+    MISSING,
+    STALE,
+    ConsentState,
+    read_consent,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = 1_800_000_000
+
+
+def state(**decisions: Decision) -> ConsentState:
+    return ConsentState("a" * 32 if decisions else None, decisions, get_catalogue(), NOW)
+
+
+def revision(slug: str) -> str:
+    category = get_catalogue().category(slug)
+    assert category is not None
+    return category.revision
+
+
+def test_no_decision() -> None:
+    consent = state()
+    assert not consent.decided
+    assert consent.needs_decision
+    assert [c.slug for c in consent.pending] == ["statistics", "first_party", "third_party"]
+    assert consent.changed == ()
+    assert consent.granted("necessary")
+    assert not consent.granted("statistics")
+    assert not consent.granted("unknown")
+    assert consent.last_decided_at() is None
+
+
+def test_statuses() -> None:
+    consent = state(
+        statistics=Decision(True, revision("statistics"), NOW - 10),
+        first_party=Decision(True, "old", NOW - 10),
+        third_party=Decision(True, revision("third_party"), NOW - 182 * 86400),
+    )
+    catalogue = get_catalogue()
+    by_slug = {c.slug: consent.status(c) for c in catalogue.categories}
+    assert by_slug == {
+        "necessary": MISSING,
+        "statistics": CURRENT,
+        "first_party": STALE,
+        "third_party": EXPIRED,
+    }
+    assert consent.granted("statistics")
+    assert not consent.granted("first_party")
+    assert not consent.granted("third_party")
+    assert [c.slug for c in consent.pending] == ["first_party", "third_party"]
+    # Changed means the catalogue changed; an expired decision is simply asked again.
+    assert [c.slug for c in consent.changed] == ["first_party"]
+    assert consent.last_decided_at() == NOW - 10
+    assert consent.granted_slugs == frozenset({"necessary", "statistics"})
+
+
+def test_denied_decision_is_not_a_grant() -> None:
+    consent = state(statistics=Decision(False, revision("statistics"), NOW))
+    assert not consent.granted("statistics")
+
+
+def test_choices_for_templates() -> None:
+    consent = state(statistics=Decision(True, revision("statistics"), NOW))
+    choices = {c.category.slug: c for c in consent.choices}
+    assert choices["necessary"].always_on
+    assert choices["necessary"].granted
+    assert choices["necessary"].decided_at is None
+    assert choices["statistics"].granted
+    assert choices["statistics"].decided_at == datetime.fromtimestamp(NOW, timezone.utc)
+    assert not choices["third_party"].granted
+    assert ALWAYS == "always"
+
+
+@override_settings(COOKIE_CONSENT_MAX_AGE=60)
+def test_lifetime_is_a_setting() -> None:
+    consent = state(statistics=Decision(True, revision("statistics"), NOW - 61))
+    assert not consent.granted("statistics")
+
+
+def test_read_consent_from_a_request(rf: RequestFactory) -> None:
+    stored = consent_cookie.StoredConsent(
+        "b" * 32, {"statistics": Decision(True, revision("statistics"), NOW)}
+    )
+    request = rf.get("/", headers={"Sec-GPC": "1"})
+    request.COOKIES["cookies_preferences"] = consent_cookie.encode(stored)
+    consent = read_consent(request)
+    assert consent.consent_id == "b" * 32
+    assert consent.gpc
+    assert consent.decisions == stored.decisions
+
+
+@pytest.mark.parametrize("value", ["0", "true", " 1", "1 "])
+def test_gpc_is_exactly_one(rf: RequestFactory, value: str) -> None:
+    assert not read_consent(rf.get("/", headers={"Sec-GPC": value})).gpc
