@@ -10,8 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 MANAGE = Path(__file__).resolve().parent.parent / "example_project" / "manage.py"
 
-PAGES = ("/", "/about/", "/analytics/", "/admin/login/")
+PAGES = ("/", "/about/", "/analytics/", "/cookies/", "/cookies/preferences/", "/admin/login/")
 
 # Prints the catalogue and the status of every page, as one JSON object.
 REPORT_SCRIPT = f"""
@@ -41,6 +42,40 @@ print(json.dumps({{
     "statuses": {{url: client.get(url).status_code for url in {PAGES!r}}},
 }}))
 """
+
+# A visitor's visit, one request after another with the same cookies: each response as
+# JSON, under the step's name. The test client checks no CSRF token, as documented.
+VISIT_SCRIPT = """
+import json
+from django.test import Client
+
+client = Client(HTTP_HOST="localhost")
+steps = {}
+
+def step(name, response):
+    steps[name] = {
+        "status": response.status_code,
+        "location": response.get("Location"),
+        "vary": response.get("Vary", ""),
+        "cookies": sorted(response.cookies),
+        "html": response.content.decode(),
+    }
+
+step("home", client.get("/"))
+step("analytics", client.get("/analytics/"))
+step("policy", client.get("/cookies/"))
+step("preferences", client.get("/cookies/preferences/"))
+step("bad_decision", client.post("/cookies/update/", {"action": "maybe"}))
+step("reject", client.post("/cookies/update/", {"action": "reject_all", "next": "/analytics/"}))
+step("home_after_reject", client.get("/"))
+step("analytics_after_reject", client.get("/analytics/"))
+step("accept", client.post("/cookies/update/", {"action": "accept_all", "next": "/analytics/"}))
+step("home_after_accept", client.get("/"))
+step("analytics_after_accept", client.get("/analytics/"))
+print(json.dumps(steps))
+"""
+
+ANALYTICS_SCRIPT = "/static/pages/fake-analytics.js"
 
 # The reference cookie policy's words, verbatim (its “front et back office” included).
 NECESSARY_DESCRIPTION = (
@@ -65,38 +100,50 @@ THIRD_PARTY_DESCRIPTION = (
 )
 
 
-def reference_cookie(name: str, function: str, purpose: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "category__slug": "necessary",
-        "provider": "Opendatasoft",
-        "function": function,
-        "purpose": purpose,
-        "domain": "",
-        "path": "/",
-    }
-
-
-REFERENCE_COOKIES = [
-    reference_cookie(
-        "cookies_preferences",
-        "Choices related to your cookie preferences",
-        "To remember the visitor's cookie preferences",
-    ),
-    reference_cookie(
-        "csrftoken", "API (CSRF) (front et back office)", "To retrieve data via API calls"
-    ),
-    reference_cookie(
-        "django_language",
-        "Language selection (front and back office)",
-        "To remember the visitor's language",
-    ),
-    reference_cookie(
-        "sessionid",
+# The reference policy's table, row by row and word for word: provider, function and
+# location, cookie name, purposes.
+REFERENCE_ROWS = [
+    (
+        "Opendatasoft",
         "Authentication (front and back office)",
+        "sessionid",
         "To remember the user from one page to another",
     ),
+    (
+        "Opendatasoft",
+        "Language selection (front and back office)",
+        "django_language",
+        "To remember the visitor's language",
+    ),
+    (
+        "Opendatasoft",
+        "API (CSRF) (front et back office)",
+        "csrftoken",
+        "To retrieve data via API calls",
+    ),
+    (
+        "Opendatasoft",
+        "Choices related to your cookie preferences",
+        "cookies_preferences",
+        "To remember the visitor's cookie preferences",
+    ),
 ]
+
+REFERENCE_COOKIES = sorted(
+    (
+        {
+            "name": name,
+            "category__slug": "necessary",
+            "provider": provider,
+            "function": function,
+            "purpose": purpose,
+            "domain": "",
+            "path": "/",
+        }
+        for provider, function, name, purpose in REFERENCE_ROWS
+    ),
+    key=lambda cookie: cookie["name"],
+)
 
 
 def manage(database: Path, *args: str) -> str:
@@ -119,11 +166,16 @@ def manage(database: Path, *args: str) -> str:
     return result.stdout
 
 
-def report(database: Path) -> dict[str, Any]:
+def run_script(database: Path, script: str) -> dict[str, Any]:
+    """What ``script``, run in the example project's shell, printed as JSON."""
     printed: dict[str, Any] = json.loads(
-        manage(database, "shell", "--verbosity", "0", "-c", REPORT_SCRIPT)
+        manage(database, "shell", "--verbosity", "0", "-c", script)
     )
     return printed
+
+
+def report(database: Path) -> dict[str, Any]:
+    return run_script(database, REPORT_SCRIPT)
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +221,180 @@ def test_migrating_again_duplicates_nothing(database: Path, first_report: dict[s
 
 def test_pages_respond(first_report: dict[str, Any]) -> None:
     assert first_report["statuses"] == dict.fromkeys(PAGES, 200)
+
+
+class Element(NamedTuple):
+    tag: str
+    attrs: dict[str, str | None]
+    # The category of the innermost consent gate around the element, if any.
+    gate: str | None
+
+
+class Page(HTMLParser):
+    """A rendered page as the tests look at it: its elements and the text of some of them."""
+
+    TEXT_TAGS = frozenset({"title", "h1", "h2", "h3", "li", "td"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[Element] = []
+        self.texts: dict[str, list[str]] = {tag: [] for tag in self.TEXT_TAGS}
+        self.rows: list[list[str]] = []
+        self._gates: list[str | None] = []
+        self._open_texts: list[tuple[str, list[str]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        gate = next((g for g in reversed(self._gates) if g is not None), None)
+        self.elements.append(Element(tag, attributes, gate))
+        if tag == "template":
+            classes = (attributes.get("class") or "").split()
+            self._gates.append(
+                attributes.get("data-cc-category") if "cc-gate" in classes else None
+            )
+        elif tag == "tr":
+            self.rows.append([])
+        if tag in self.TEXT_TAGS:
+            self._open_texts.append((tag, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._gates.pop()
+        if tag in self.TEXT_TAGS:
+            opened, parts = self._open_texts.pop()
+            assert opened == tag, f"<{opened}> closed by </{tag}>"
+            text = " ".join("".join(parts).split())
+            self.texts[tag].append(text)
+            if tag == "td":
+                self.rows[-1].append(text)
+
+    def handle_data(self, data: str) -> None:
+        # Entities arrive decoded (convert_charrefs): the text a visitor reads.
+        for _tag, parts in self._open_texts:
+            parts.append(data)
+
+    def ids(self) -> set[str]:
+        return {e.attrs["id"] or "" for e in self.elements if "id" in e.attrs}
+
+    def with_class(self, name: str) -> list[Element]:
+        return [e for e in self.elements if name in (e.attrs.get("class") or "").split()]
+
+    def scripts(self) -> list[tuple[str | None, str | None]]:
+        """The ``src`` of every script, with the gate around it."""
+        return [(e.attrs.get("src"), e.gate) for e in self.elements if e.tag == "script"]
+
+
+@pytest.fixture(scope="module")
+def visit(database: Path) -> dict[str, Any]:
+    return run_script(database, VISIT_SCRIPT)
+
+
+def page(visit: dict[str, Any], step: str) -> Page:
+    assert visit[step]["status"] == 200, visit[step]["html"]
+    return Page(visit[step]["html"])
+
+
+def assert_in_site_layout(rendered: Page) -> None:
+    assert len(rendered.with_class("site-header")) == 1
+    assert "content" in rendered.ids()
+    # The app's own layout is replaced, not nested.
+    assert "cc-main" not in rendered.ids()
+    assert [e.tag for e in rendered.elements].count("main") == 1
+
+
+def settings_links(rendered: Page) -> list[str | None]:
+    return [e.attrs.get("href") for e in rendered.with_class("cc-settings-link")]
+
+
+def test_home_shows_the_banner_and_the_footer_links(visit: dict[str, Any]) -> None:
+    home = page(visit, "home")
+
+    assert "cc-banner" in home.ids()
+    assert "/cookies/preferences/?next=%2F" in settings_links(home)
+    assert any(e.tag == "a" and e.attrs.get("href") == "/cookies/" for e in home.elements)
+    assert "Cookie" in visit["home"]["vary"]
+
+
+def test_banner_comes_between_the_skip_link_and_the_page(visit: dict[str, Any]) -> None:
+    home = page(visit, "home")
+    landmarks = [
+        e.attrs.get("id") or e.attrs.get("class")
+        for e in home.elements
+        if e.attrs.get("id") == "cc-banner" or e.attrs.get("class") in ("skip-link", "site-header")
+    ]
+
+    assert landmarks == ["skip-link", "cc-banner", "site-header"]
+
+
+def test_analytics_stays_inert_before_any_decision(visit: dict[str, Any]) -> None:
+    analytics = page(visit, "analytics")
+
+    assert analytics.scripts() == [(ANALYTICS_SCRIPT, "statistics")]
+    assert [e.gate for e in analytics.with_class("video-placeholder")] == ["third_party"]
+
+
+def test_rejecting_hides_the_banner_and_keeps_analytics_inert(visit: dict[str, Any]) -> None:
+    assert visit["reject"]["status"] == 303
+    assert visit["reject"]["location"] == "/analytics/"
+    assert "cookies_preferences" in visit["reject"]["cookies"]
+    home = page(visit, "home_after_reject")
+    analytics = page(visit, "analytics_after_reject")
+
+    assert "cc-banner" not in home.ids()
+    assert settings_links(home) == ["/cookies/preferences/?next=%2F"]
+    assert analytics.scripts() == [(ANALYTICS_SCRIPT, "statistics")]
+    assert [e.gate for e in analytics.with_class("video-placeholder")] == ["third_party"]
+
+
+def test_accepting_loads_analytics_and_the_video(visit: dict[str, Any]) -> None:
+    assert visit["accept"]["status"] == 303
+    assert "cookies_preferences" in visit["accept"]["cookies"]
+    analytics = page(visit, "analytics_after_accept")
+
+    assert "cc-banner" not in page(visit, "home_after_accept").ids()
+    assert analytics.scripts() == [(ANALYTICS_SCRIPT, None)]
+    assert [e.gate for e in analytics.with_class("video-placeholder")] == [None]
+    assert analytics.with_class("cc-gate") == []
+
+
+def test_a_bad_decision_is_refused_inside_the_site(visit: dict[str, Any]) -> None:
+    assert visit["bad_decision"]["status"] == 400
+    assert "cookies_preferences" not in visit["bad_decision"]["cookies"]
+    assert_in_site_layout(Page(visit["bad_decision"]["html"]))
+
+
+def test_policy_page_has_the_reference_table_word_for_word(visit: dict[str, Any]) -> None:
+    policy = page(visit, "policy")
+    rows = [tuple(row[:4]) for row in policy.rows]
+
+    for reference_row in REFERENCE_ROWS:
+        assert reference_row in rows
+
+
+def test_policy_page_has_the_reference_explanations(visit: dict[str, Any]) -> None:
+    policy = page(visit, "policy")
+
+    assert "What is a cookie?" in policy.texts["h2"]
+    for description in (
+        NECESSARY_DESCRIPTION,
+        STATISTICS_DESCRIPTION,
+        FIRST_PARTY_DESCRIPTION,
+        THIRD_PARTY_DESCRIPTION,
+    ):
+        assert description in policy.texts["li"]
+
+
+@pytest.mark.parametrize(
+    ("step", "title"), [("policy", "Cookies policy"), ("preferences", "Cookie preferences")]
+)
+def test_consent_pages_render_inside_the_site(
+    visit: dict[str, Any], step: str, title: str
+) -> None:
+    rendered = page(visit, step)
+
+    assert rendered.texts["title"] == [f"{title} · Cookie guard example"]
+    assert_in_site_layout(rendered)
+    stylesheets = {e.attrs.get("href") for e in rendered.elements if e.tag == "link"}
+    assert "/static/cookie_consent/cookie-consent.css" in stylesheets

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from cookie_consent.state import get_consent
+from cookie_consent.views import safe_next
 
 register = template.Library()
 
@@ -32,6 +33,12 @@ def _request(context: Context, tag: str) -> HttpRequest:
     return request  # type: ignore[no-any-return]
 
 
+def _on_consent_page(request: HttpRequest) -> bool:
+    """The policy and preferences pages carry the choice themselves: no banner there."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.namespace == "cookie_consent"
+
+
 def _render(context: Context, name: str, values: dict[str, Any]) -> SafeString:
     template_ = context.template.engine.get_template(name)  # type: ignore[union-attr]
     with context.push(values):
@@ -43,7 +50,7 @@ def cookie_consent_banner(context: Context) -> str:
     """The consent banner, while the visitor has something to decide; else nothing."""
     request = _request(context, "cookie_consent_banner")
     consent = get_consent(request)
-    if not consent.needs_decision:
+    if not consent.needs_decision or _on_consent_page(request):
         return ""
     return _render(
         context,
@@ -67,10 +74,12 @@ def cookie_declaration(context: Context) -> str:
 def cookie_consent_settings_link(context: Context, text: str = "") -> str:
     """A link that reopens the visitor's choice, for a footer."""
     request = _request(context, "cookie_consent_settings_link")
+    # On the consent pages, keep pointing back to the page the visitor came from.
+    back = request.GET.get("next") if _on_consent_page(request) else None
     return format_html(
         '<a class="cc-settings-link" href="{}?{}" data-cc-open-preferences>{}</a>',
         reverse("cookie_consent:preferences"),
-        urlencode({"next": request.get_full_path()}),
+        urlencode({"next": safe_next(request, back, request.get_full_path())}),
         text or _("Cookie settings"),
     )
 

@@ -35,11 +35,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "cookie_consent",
+    # Before cookie_consent: its templates/cookie_consent/base.html replaces the app's, so
+    # the policy and preferences pages render inside the site's layout.
     "pages",
+    "cookie_consent",
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every cookie the middleware below sets.
+    "cookie_consent.middleware.CookieConsentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("pages.urls")),
+    # The cookie policy, the preferences form and the endpoints that store a decision.
+    path("cookies/", include("cookie_consent.urls")),
     # Django's set_language view: the footer's language form posts here.
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
