@@ -7,9 +7,10 @@ request. A new token means another process saved an edit; the snapshot stored un
 token (or, failing that, the database) gives the new catalogue.
 
 An edit (model signals, not commit) drops this process's snapshot at once; until its
-transaction ends, this process reads the catalogue from the database (its own uncommitted
-edit included) and publishes nothing. The commit gives the shared cache a new generation;
-a rollback leaves it as it was, and this process's next read goes back to the cache.
+transaction ends, the editing thread reads the catalogue from the database (its own
+uncommitted edit included) into a snapshot of its own, and publishes nothing. The commit
+gives the shared cache a new generation; a rollback leaves it as it was, and the thread's
+next read goes back to the process's snapshot.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -112,8 +114,8 @@ class Catalogue:
         self.categories = tuple(sorted(categories, key=lambda c: (c.order, c.slug)))
         # None with a process-local cache, which has no shared generation.
         self.generation = generation
-        # Built from this process's own uncommitted edit: good only until the transaction
-        # ends, whether it commits or rolls back.
+        # Built from this thread's own uncommitted edit: good only until the transaction
+        # ends, whether it commits or rolls back, and for that thread only.
         self.provisional = provisional
         self._by_slug = {c.slug: c for c in self.categories}
         self._exact: dict[str, Category] = {}
@@ -173,8 +175,22 @@ class _ProcessSnapshot:
 _local = _ProcessSnapshot()
 
 
+class _ThreadEdit(threading.local):
+    """The catalogue as this thread's open transaction has edited it; no other thread's."""
+
+    catalogue: Catalogue | None = None
+
+
+_edit = _ThreadEdit()
+
+
 def get_catalogue() -> Catalogue:
     """The current catalogue; in steady state no database query and no cache round trip."""
+    provisional = _edit.catalogue
+    if provisional is not None:
+        if _uncommitted_edit():
+            return provisional
+        _edit.catalogue = None  # committed or rolled back: the shared path knows better
     catalogue, checked_at = _local.state
     now = time.monotonic()
     if _is_fresh(catalogue, checked_at, now):
@@ -193,11 +209,7 @@ def needs_refresh() -> bool:
 
 
 def _is_fresh(catalogue: Catalogue | None, checked_at: float, now: float) -> bool:
-    return (
-        catalogue is not None
-        and now - checked_at < conf.CATALOGUE_REFRESH
-        and (not catalogue.provisional or _uncommitted_edit())
-    )
+    return catalogue is not None and now - checked_at < conf.CATALOGUE_REFRESH
 
 
 def _in_event_loop() -> bool:
@@ -210,10 +222,10 @@ def _in_event_loop() -> bool:
 
 def _refresh(current: Catalogue | None, now: float) -> Catalogue:
     if _uncommitted_edit():
-        # The shared cache knows only committed data; this process must see its own edit.
-        catalogue = Catalogue(load_categories(), provisional=True)
-        _local.state = (catalogue, now)
-        return catalogue
+        # The shared cache knows only committed data; this thread must see its own edit.
+        provisional = Catalogue(load_categories(), provisional=True)
+        _edit.catalogue = provisional
+        return provisional
     generation = _shared_generation()
     if current is not None and generation is not None and current.generation == generation:
         catalogue = current
@@ -319,6 +331,7 @@ def _uncommitted_edit(using: str | None = None) -> bool:
 def invalidate(using: str | None = None) -> None:
     """Called on every catalogue edit: see the module docstring."""
     forget_local()
+    _edit.catalogue = None
     if not _uncommitted_edit(using):
         # Runs at once outside a transaction; dropped by a rollback.
         transaction.on_commit(_publish_new_generation, using=using)

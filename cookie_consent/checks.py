@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from cookie_consent import names
 from cookie_consent.conf import UNDECLARED_POLICIES, conf
@@ -69,7 +69,22 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
         "E010",
         "COOKIE_SAMESITE",
         lambda v: v is None or v is False or v in ("Lax", "Strict", "None"),
-        "'Lax', 'Strict', 'None' (with COOKIE_CONSENT_COOKIE_SECURE) or None",
+        "'Lax', 'Strict', 'None', or None or False to send no SameSite attribute",
+    ),
+    (
+        "E012",
+        "EXEMPT_PATHS",
+        lambda v: (
+            isinstance(v, list | tuple)
+            and all(isinstance(p, str) and p.startswith("/") for p in v)
+        ),
+        "a list of URL path prefixes, each starting with '/'",
+    ),
+    (
+        "E013",
+        "UNDECLARED_FLUSH_INTERVAL",
+        lambda v: v is None or (isinstance(v, int | float) and not isinstance(v, bool) and v > 0),
+        "a number of seconds above 0, or None to write only through undeclared.flush()",
     ),
     (
         "E011",
@@ -78,6 +93,33 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
         "None (secure on HTTPS requests), True or False",
     ),
 )
+
+
+MIDDLEWARE_PATH = "cookie_consent.middleware.CookieConsentMiddleware"
+
+
+@register(Tags.compatibility)
+def check_middleware(**kwargs: Any) -> list[CheckMessage]:
+    middleware = list(settings.MIDDLEWARE)
+    count = middleware.count(MIDDLEWARE_PATH)
+    if count == 0:
+        problem = "is not in MIDDLEWARE: no cookie is checked against the visitor's consent"
+    elif count > 1:
+        problem = "is listed more than once in MIDDLEWARE"
+    elif middleware[0] != MIDDLEWARE_PATH:
+        problem = (
+            "is not first in MIDDLEWARE: the middleware before it can read refused cookies, "
+            "and the cookies they set are not checked"
+        )
+    else:
+        return []
+    return [
+        Warning(
+            f"{MIDDLEWARE_PATH} {problem}.",
+            hint=f'Put "{MIDDLEWARE_PATH}" once, at the top of MIDDLEWARE.',
+            id="cookie_consent.W001",
+        )
+    ]
 
 
 @register(Tags.compatibility)

@@ -23,7 +23,14 @@ VERSION = "1"
 MAX_LENGTH = 4096
 MAX_DECISIONS = 64
 
-_signer = signing.Signer(salt="cookie_consent.consent", sep="~", algorithm="sha256")
+SALT = "cookie_consent.consent"
+
+
+def _signer() -> signing.Signer:
+    # Made per call: it reads SECRET_KEY and SECRET_KEY_FALLBACKS as they are now.
+    return signing.Signer(salt=SALT, sep="~", algorithm="sha256")
+
+
 _CONSENT_ID = re.compile(r"[0-9a-f]{32}")
 _DECISION = re.compile(r"([-a-zA-Z0-9_]{1,64}):([01]):([0-9a-f]{1,64}):([0-9]{1,12})")
 
@@ -54,7 +61,7 @@ def encode(consent: StoredConsent) -> str:
         f"{slug}:{int(d.granted)}:{d.revision}:{d.decided_at}"
         for slug, d in sorted(consent.decisions.items())
     ]
-    return _signer.sign("|".join(parts))
+    return _signer().sign("|".join(parts))
 
 
 def decode(value: str | None) -> StoredConsent | None:
@@ -62,7 +69,7 @@ def decode(value: str | None) -> StoredConsent | None:
     if not value or len(value) > MAX_LENGTH:
         return None
     try:
-        payload = _signer.unsign(value)
+        payload = _signer().unsign(value)
     except signing.BadSignature:
         return None
     version, _, rest = payload.partition("|")

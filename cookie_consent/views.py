@@ -30,8 +30,6 @@ class BadDecision(Exception):
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    if request.content_type == "application/json":
-        return True
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
@@ -175,7 +173,7 @@ def _api_decision(request: HttpRequest, state: ConsentState) -> tuple[str, list[
             % {"actions": ", ".join(ACTIONS)}
         )
     categories = body.get("categories", [])
-    if isinstance(categories, list):
+    if isinstance(categories, list) and all(isinstance(slug, str) for slug in categories):
         categories = dict.fromkeys(categories, True)
     if not isinstance(categories, dict) or not all(
         isinstance(slug, str) and isinstance(grant, bool) for slug, grant in categories.items()

@@ -285,6 +285,16 @@ class TestSharedCache:
             assert get_catalogue().category_of("_ga") is not None
         assert get_catalogue().category_of("_ga") is not None
 
+    def test_another_threads_refresh_does_not_hide_the_edit(self, clock: Clock) -> None:
+        committed = get_catalogue()
+        with transaction.atomic():
+            make_cookie(category=statistics(), name="_ga")
+            assert get_catalogue().category_of("_ga") is not None
+            # What a refresh in another thread of this process leaves behind.
+            catalogue._local.state = (committed, clock.now)
+            assert get_catalogue().category_of("_ga") is not None
+        assert get_catalogue().category_of("_ga") is not None
+
     def test_evicted_generation_is_recreated(self) -> None:
         get_catalogue()
         caches["default"].clear()

@@ -85,8 +85,14 @@ def cookie_consent_settings_link(context: Context, text: str = "") -> str:
 
 
 @register.filter
-def consent_granted(request: HttpRequest, slug: str) -> bool:
+def consent_granted(request: HttpRequest | None, slug: str) -> bool:
     """``{% if request|consent_granted:"statistics" %}``."""
+    if not isinstance(request, HttpRequest):
+        raise ImproperlyConfigured(
+            "The consent_granted filter applies to the request: "
+            '{% if request|consent_granted:"statistics" %}, with '
+            "'django.template.context_processors.request' in your TEMPLATES setting."
+        )
     return get_consent(request).granted(slug)
 
 
