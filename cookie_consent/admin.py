@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from cookie_consent.models import Cookie, CookieCategory
+from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 
 
 # ModelAdmin classes are generic only in django-stubs, not at run time: hence type-arg.
@@ -40,3 +44,67 @@ class CookieAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("category",)
     search_fields = ("name", "provider", "function", "purpose")
     ordering = ("category__order", "name")
+
+
+class DeclareForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=CookieCategory.objects.all(), label=_("Declare in the category")
+    )
+
+
+@admin.register(UndeclaredCookie)
+class UndeclaredCookieAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "direction", "count", "first_seen", "last_seen", "example_path")
+    list_filter = ("direction",)
+    search_fields = ("name", "example_path")
+    actions = ("declare",)
+    readonly_fields = ("name", "direction", "count", "first_seen", "last_seen", "example_path")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # sightings come from the middleware, not from people
+
+    @admin.action(description=_("Declare in a category…"), permissions=["change"])
+    def declare(
+        self, request: HttpRequest, queryset: QuerySet[UndeclaredCookie]
+    ) -> TemplateResponse | None:
+        form = DeclareForm(request.POST if "category" in request.POST else None)
+        if form.is_valid():
+            self._declare(request, queryset, form.cleaned_data["category"])
+            return None
+        return TemplateResponse(
+            request,
+            "admin/cookie_consent/undeclaredcookie/declare.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Declare cookies in a category"),
+                "form": form,
+                "names": sorted({u.name for u in queryset}),
+                "queryset": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def _declare(
+        self, request: HttpRequest, queryset: QuerySet[UndeclaredCookie], category: CookieCategory
+    ) -> None:
+        declared = []
+        for name in sorted({u.name for u in queryset}):
+            cookie = Cookie(category=category, name=name, path="/")
+            try:
+                cookie.full_clean()
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{name}: {' '.join(error.messages)}", level=messages.ERROR
+                )
+                continue
+            cookie.save()
+            declared.append(name)
+        UndeclaredCookie.objects.filter(name__in=declared).delete()
+        if declared:
+            self.message_user(
+                request,
+                _("Declared in “%(category)s”: %(names)s. Complete their details below.")
+                % {"category": category.name, "names": ", ".join(declared)},
+                level=messages.SUCCESS,
+            )

@@ -65,6 +65,16 @@ class Settings:
         return self._get("CATALOGUE_REFRESH", 5)  # type: ignore[no-any-return]
 
     @property
+    def EXEMPT_PATHS(self) -> tuple[str, ...] | list[str]:
+        """URL path prefixes where cookies pass unchecked in both directions."""
+        return self._get("EXEMPT_PATHS", ())  # type: ignore[no-any-return]
+
+    @property
+    def UNDECLARED_FLUSH_INTERVAL(self) -> float | None:
+        """Seconds between writes of undeclared-cookie sightings; None: only on demand."""
+        return self._get("UNDECLARED_FLUSH_INTERVAL", 10)  # type: ignore[no-any-return]
+
+    @property
     def DEFAULT_PROVIDER(self) -> str:
         """Provider named for the cookies of the default catalogue."""
         return self._get("DEFAULT_PROVIDER", "This website")  # type: ignore[no-any-return]

@@ -1,4 +1,9 @@
-"""``CookieConsentMiddleware``: attaches the visitor's consent to every request."""
+"""``CookieConsentMiddleware``: the visitor's consent on every request, enforced both ways.
+
+Listed first in ``MIDDLEWARE``, it strips refused cookies from the request before any
+other middleware or view reads them, and sees the response after every other middleware
+has added its cookies (see enforcement.py for the verdicts).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,28 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
-from django.utils.functional import SimpleLazyObject
 
 from cookie_consent import catalogue
+from cookie_consent.enforcement import enforce_response, strip_request
 from cookie_consent.state import get_consent
 
 GetResponse = Callable[[HttpRequest], Any]
+
+
+class ConsentAccessor:
+    """``request.cookie_consent``: the request's consent state, read when first used.
+
+    Every attribute is looked up on ``get_consent(request)`` at the time, so a decision
+    stored during the request is what the code after it sees.
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(get_consent(self._request), name)
 
 
 class CookieConsentMiddleware:
@@ -30,6 +51,8 @@ class CookieConsentMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
+        # Fresh now, so that an async view further down never has to read the database.
+        catalogue.get_catalogue()
         self.process_request(request)
         return self.process_response(request, self.get_response(request))
 
@@ -43,13 +66,14 @@ class CookieConsentMiddleware:
         return self.process_response(request, await get_response(request))
 
     def process_request(self, request: HttpRequest) -> None:
-        # Lazy: a page that never asks about consent never verifies the cookie.
-        request.cookie_consent = SimpleLazyObject(lambda: get_consent(request))  # type: ignore[attr-defined]
+        request.cookie_consent = ConsentAccessor(request)  # type: ignore[attr-defined]
+        strip_request(request)
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        enforce_response(request, response)
         if "_cookie_consent_state" in request.__dict__:
-            # What was rendered depended on the consent cookie.
+            # The page, or the cookies it keeps, depended on the consent cookie.
             patch_vary_headers(response, ("Cookie",))
         return response

@@ -10,7 +10,7 @@ env = environ.Env()
 
 SECRET_KEY = "tests-only-secret-key-do-not-use-anywhere-else"
 DEBUG = False
-ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", ".example.com"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 
@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tests.middleware.SetCookieMiddleware",
 ]
 
 ROOT_URLCONF = "tests.urls"
@@ -61,3 +62,4 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+COOKIE_CONSENT_UNDECLARED_FLUSH_INTERVAL = None  # tests call undeclared.flush()

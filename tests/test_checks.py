@@ -6,7 +6,7 @@ import pytest
 from django.core.checks import Error
 from django.test import override_settings
 
-from cookie_consent.checks import check_settings
+from cookie_consent.checks import check_middleware, check_settings
 
 
 def ids() -> list[str]:
@@ -74,3 +74,63 @@ def test_checks_are_registered() -> None:
     with override_settings(COOKIE_CONSENT_MAX_AGE=-1):
         messages = checks.run_checks()
     assert "cookie_consent.E002" in [m.id for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "check_id"),
+    [
+        ("EXEMPT_PATHS", "/api/", "E012"),
+        ("EXEMPT_PATHS", ["api/"], "E012"),
+        ("UNDECLARED_FLUSH_INTERVAL", 0, "E013"),
+        ("UNDECLARED_FLUSH_INTERVAL", "10", "E013"),
+        ("COOKIE_SAMESITE", "lax", "E010"),
+        ("COOKIE_SAMESITE", 0, "E010"),
+        ("COOKIE_SECURE", 1, "E011"),
+    ],
+)
+def test_more_bad_settings(setting: str, value: Any, check_id: str) -> None:
+    with override_settings(**{f"COOKIE_CONSENT_{setting}": value}):
+        assert [m.id for m in check_settings()] == [f"cookie_consent.{check_id}"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("EXEMPT_PATHS", ["/api/", "/healthz"]),
+        ("EXEMPT_PATHS", ()),
+        ("UNDECLARED_FLUSH_INTERVAL", None),
+        ("UNDECLARED_FLUSH_INTERVAL", 0.5),
+        ("COOKIE_SAMESITE", None),
+        ("COOKIE_SAMESITE", False),
+        ("COOKIE_SAMESITE", "None"),
+        ("COOKIE_SECURE", True),
+    ],
+)
+def test_more_good_values(setting: str, value: Any) -> None:
+    with override_settings(**{f"COOKIE_CONSENT_{setting}": value}):
+        assert check_settings() == []
+
+
+MIDDLEWARE = "cookie_consent.middleware.CookieConsentMiddleware"
+SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
+
+
+@pytest.mark.parametrize(
+    ("middleware", "problem"),
+    [
+        ([SESSION], "is not in MIDDLEWARE"),
+        ([SESSION, MIDDLEWARE], "is not first in MIDDLEWARE"),
+        ([MIDDLEWARE, SESSION, MIDDLEWARE], "is listed more than once"),
+    ],
+)
+def test_middleware_placement(middleware: list[str], problem: str) -> None:
+    with override_settings(MIDDLEWARE=middleware):
+        messages = check_middleware()
+    assert [m.id for m in messages] == ["cookie_consent.W001"]
+    assert problem in messages[0].msg
+    assert messages[0].hint == f'Put "{MIDDLEWARE}" once, at the top of MIDDLEWARE.'
+
+
+def test_middleware_first_passes() -> None:
+    with override_settings(MIDDLEWARE=[MIDDLEWARE, SESSION]):
+        assert check_middleware() == []

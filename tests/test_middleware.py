@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
@@ -25,16 +23,30 @@ def test_sync_and_async_capable() -> None:
 
 
 def test_attaches_the_consent_lazily(rf: RequestFactory) -> None:
-    seen: dict[str, Any] = {}
-
     def view(request: HttpRequest) -> HttpResponse:
-        seen["consent"] = request.cookie_consent  # type: ignore[attr-defined]
+        assert request.cookie_consent is not None  # type: ignore[attr-defined]
         return HttpResponse("no consent read")
 
-    response = CookieConsentMiddleware(view)(rf.get("/"))
+    request = rf.get("/")
+    response = CookieConsentMiddleware(view)(request)
     # Never read: the cookie was not even verified, and nothing varies on it.
-    assert "_cookie_consent_state" not in seen["consent"].__dict__
+    assert "_cookie_consent_state" not in request.__dict__
     assert not response.has_header("Vary")
+
+
+def test_request_attribute_follows_a_decision_made_in_the_request(rf: RequestFactory) -> None:
+    from cookie_consent import consent_cookie, views
+
+    def view(request: HttpRequest) -> HttpResponse:
+        consent = request.cookie_consent  # type: ignore[attr-defined]
+        assert not consent.decided
+        response = HttpResponse()
+        views.store(request, response, consent_cookie.StoredConsent("c" * 32, {}))
+        assert consent.decided
+        assert consent.consent_id == "c" * 32
+        return response
+
+    CookieConsentMiddleware(view)(rf.get("/"))
 
 
 def test_reading_the_consent_adds_vary_cookie(rf: RequestFactory) -> None:

@@ -77,3 +77,9 @@ def test_declaration_lists_every_category_and_cookie() -> None:
 def test_banner_is_gone_after_a_decision(client: Client) -> None:
     client.post("/cookies/update/", {"action": "reject_all"})
     assert "cc-banner" not in client.get("/page/").text
+
+
+def test_consent_granted_needs_the_request() -> None:
+    template = Template('{% load cookie_consent %}{% if request|consent_granted:"x" %}{% endif %}')
+    with pytest.raises(ImproperlyConfigured, match="applies to the request"):
+        template.render(Context())

@@ -8,4 +8,10 @@ urlpatterns = [
     path("cookies/", include("cookie_consent.urls")),
     path("page/", views.page),
     path("async-page/", views.async_page),
+    path("echo/", views.cookies),
+    path("async-echo/", views.async_cookies),
+    path("raw-cookie-header/", views.raw_cookie_header),
+    path("exempt/", views.exempt_cookies),
+    path("async-exempt/", views.async_exempt_cookies),
+    path("api/echo/", views.cookies),
 ]

@@ -1,5 +1,11 @@
+from __future__ import annotations
+
+import json
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from cookie_consent.decorators import cookie_consent_exempt
 
 
 def page(request: HttpRequest) -> HttpResponse:
@@ -8,3 +14,50 @@ def page(request: HttpRequest) -> HttpResponse:
 
 async def async_page(request: HttpRequest) -> HttpResponse:
     return render(request, "page.html")
+
+
+def set_cookie_as(response: HttpResponse, kind: str) -> None:
+    """Each way a view can set a cookie: the rows of the enforcement matrix."""
+    if kind == "view":
+        response.set_cookie("_ga", "GA1.1")
+    elif kind == "signed":
+        response.set_signed_cookie("_ga", "GA1.1")
+    elif kind == "httponly":
+        response.set_cookie("_ga", "GA1.1", httponly=True)
+    elif kind == "domain":
+        response.set_cookie("_ga", "GA1.1", domain=".example.com")
+    elif kind == "pattern":
+        response.set_cookie("_ga_ABC123", "GS1.1")
+    elif kind == "third_party":
+        response.set_cookie("_tp", "1")
+    elif kind == "undeclared":
+        response.set_cookie("_unknown", "1")
+    elif kind == "raw":
+        response.headers["Set-Cookie"] = "_ga=GA1.1; Path=/"
+    elif kind == "delete":
+        response.delete_cookie("_ga")
+
+
+def cookies(request: HttpRequest) -> HttpResponse:
+    """Answers the cookies the view sees, and sets the one ``?kind=`` names."""
+    response = HttpResponse(json.dumps(sorted(request.COOKIES)), content_type="application/json")
+    set_cookie_as(response, request.GET.get("kind", ""))
+    return response
+
+
+async def async_cookies(request: HttpRequest) -> HttpResponse:
+    return cookies(request)
+
+
+def raw_cookie_header(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(request.META.get("HTTP_COOKIE", ""))
+
+
+@cookie_consent_exempt
+def exempt_cookies(request: HttpRequest) -> HttpResponse:
+    return cookies(request)
+
+
+@cookie_consent_exempt
+async def async_exempt_cookies(request: HttpRequest) -> HttpResponse:
+    return cookies(request)

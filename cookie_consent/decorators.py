@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from typing import TypeVar
+
+ViewT = TypeVar("ViewT")
+
+
+def cookie_consent_exempt(view: ViewT) -> ViewT:
+    """Let cookies pass this view unchecked, in both directions (sync or async views).
+
+    For a class-based view, decorate what ``as_view()`` returns.
+    """
+    view.cookie_consent_exempt = True  # type: ignore[attr-defined]
+    return view

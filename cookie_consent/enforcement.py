@@ -1,0 +1,154 @@
+"""What may cross the server: the cookie verdicts the middleware applies both ways.
+
+A cookie is allowed when it is one Django or this app needs (named by the settings,
+whatever the catalogue says, so an edit cannot lock everybody out), when its category is
+granted, or, for a name the catalogue does not declare, when ``COOKIE_CONSENT_UNDECLARED``
+is not ``"strip"``. A deletion is always allowed out: removing a cookie needs no consent.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from http.cookies import CookieError, Morsel, SimpleCookie
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import Resolver404, resolve
+from django.utils.http import parse_http_date_safe
+
+from cookie_consent import names, undeclared
+from cookie_consent.conf import conf
+from cookie_consent.expiry import expire
+from cookie_consent.state import ConsentState, get_consent
+
+
+@functools.cache
+def essential_names() -> frozenset[str]:
+    """Cookies the site cannot work without, under the names the settings give them."""
+    return frozenset(
+        {
+            settings.SESSION_COOKIE_NAME,
+            settings.CSRF_COOKIE_NAME,
+            settings.LANGUAGE_COOKIE_NAME,
+            # django.contrib.messages fixes this name.
+            "messages",
+            conf.COOKIE_NAME,
+        }
+    )
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs: Any) -> None:
+    essential_names.cache_clear()
+
+
+def allowed(state: ConsentState, name: str, *, seen_in: str | None, path: str = "") -> bool:
+    """The verdict for one name; ``seen_in`` (request or response) records an undeclared one."""
+    category = state.catalogue.category_of(name)
+    if category is not None:
+        return category.slug in state.granted_slugs
+    policy = conf.UNDECLARED
+    if seen_in is not None and policy != "allow" and names.is_valid_name(name):
+        undeclared.seen(name, seen_in, path)
+    return policy != "strip"
+
+
+def is_exempt(request: HttpRequest) -> bool:
+    """Enforcement does not apply: a prefix of COOKIE_CONSENT_EXEMPT_PATHS, or the view says so."""
+    prefixes = conf.EXEMPT_PATHS
+    if prefixes and request.path_info.startswith(tuple(prefixes)):
+        return True
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+    return getattr(match.func, "cookie_consent_exempt", False) is True
+
+
+def strip_request(request: HttpRequest) -> None:
+    """Remove refused and (under "strip") undeclared cookies before anything reads them."""
+    essentials = essential_names()
+    received = [name for name in request.COOKIES if name not in essentials]
+    # The names to look at again once the response is known (see expire_refused).
+    request._cookie_consent_received = received  # type: ignore[attr-defined]
+    if not received:
+        return
+    state = get_consent(request)
+    refused = {
+        name
+        for name in received
+        if not allowed(state, name, seen_in=undeclared.REQUEST, path=request.path)
+    }
+    if refused and not is_exempt(request):
+        request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in refused}
+        request.META["HTTP_COOKIE"] = _without(request.META.get("HTTP_COOKIE", ""), refused)
+
+
+def _without(header: str, names: set[str]) -> str:
+    kept = [part for part in header.split(";") if part.split("=", 1)[0].strip() not in names]
+    return ";".join(kept).strip()
+
+
+def enforce_response(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Drop refused ``Set-Cookie``s; expire refused cookies the browser still sent."""
+    essentials = essential_names()
+    outgoing = [
+        name
+        for name, morsel in response.cookies.items()
+        if name not in essentials and not is_deletion(morsel)
+    ]
+    raw = response.headers.get("Set-Cookie")
+    received = getattr(request, "_cookie_consent_received", ())
+    if not (outgoing or raw or received) or is_exempt(request):
+        return
+    # The state after the view: a decision made by this request already counts.
+    state = get_consent(request)
+    for name in outgoing:
+        if not allowed(state, name, seen_in=undeclared.RESPONSE, path=request.path):
+            del response.cookies[name]
+    if raw and not _raw_allowed(state, raw, request.path):
+        del response.headers["Set-Cookie"]
+    for name in received:
+        # A name that is no cookie token cannot be written in a Set-Cookie, nor expired.
+        if (
+            name not in response.cookies
+            and not allowed(state, name, seen_in=None)
+            and names.is_valid_name(name)
+        ):
+            expire(request, response, name, state.catalogue.declarations(name))
+
+
+def _raw_allowed(state: ConsentState, header: str, path: str) -> bool:
+    """A ``Set-Cookie`` header a view wrote by hand, outside ``response.cookies``."""
+    parsed: SimpleCookie = SimpleCookie()
+    try:
+        parsed.load(header)
+    except CookieError:
+        return False  # nothing we can classify leaves the server
+    if not parsed:
+        return False
+    return all(
+        name in essential_names()
+        or is_deletion(morsel)
+        or allowed(state, name, seen_in=undeclared.RESPONSE, path=path)
+        for name, morsel in parsed.items()
+    )
+
+
+def is_deletion(morsel: Morsel[str]) -> bool:
+    """``Max-Age`` 0 or less, or an ``Expires`` in the past."""
+    max_age = str(morsel["max-age"]).strip()
+    if max_age:
+        try:
+            return int(max_age) <= 0
+        except ValueError:
+            return False
+    expires = parse_http_date_safe(str(morsel["expires"])) if morsel["expires"] else None
+    return expires is not None and expires <= time.time()
