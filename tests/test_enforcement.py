@@ -415,3 +415,19 @@ def test_variant_cookies_yield_every_morsel_once(client: Client) -> None:
     assert keys.count("_tp") == 3
     # The test client keeps one morsel per name: the host-only deletion.
     assert client.cookies["_ga"]["max-age"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("url", "body"), [("/streaming/", b"chunk-1;chunk-2"), ("/file/", b"file body")]
+)
+def test_streaming_and_file_responses_keep_their_body(
+    client: Client, url: str, body: bytes
+) -> None:
+    client.cookies["_ga"] = "GA1.1"
+    response = client.get(url)
+    assert b"".join(response.streaming_content) == body  # type: ignore[attr-defined]
+    assert [m.value for m in set_cookies(response.cookies)["_ga"]] == ["", ""]
+    client.post("/cookies/update/", {"action": "accept_all"})
+    response = client.get(url)
+    assert b"".join(response.streaming_content) == body  # type: ignore[attr-defined]
+    assert [m.value for m in set_cookies(response.cookies)["_ga"]] == ["GA1.1"]

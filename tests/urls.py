@@ -14,4 +14,6 @@ urlpatterns = [
     path("exempt/", views.exempt_cookies),
     path("async-exempt/", views.async_exempt_cookies),
     path("api/echo/", views.cookies),
+    path("streaming/", views.streaming),
+    path("file/", views.file),
 ]

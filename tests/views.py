@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from cookie_consent.decorators import cookie_consent_exempt
@@ -61,3 +62,15 @@ def exempt_cookies(request: HttpRequest) -> HttpResponse:
 @cookie_consent_exempt
 async def async_exempt_cookies(request: HttpRequest) -> HttpResponse:
     return cookies(request)
+
+
+def streaming(request: HttpRequest) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(iter([b"chunk-1;", b"chunk-2"]))
+    response.set_cookie("_ga", "GA1.1")
+    return response
+
+
+def file(request: HttpRequest) -> FileResponse:
+    response = FileResponse(io.BytesIO(b"file body"), filename="a.txt")
+    response.set_cookie("_ga", "GA1.1")
+    return response
