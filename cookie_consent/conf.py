@@ -75,6 +75,35 @@ class Settings:
         return self._get("UNDECLARED_FLUSH_INTERVAL", 10)  # type: ignore[no-any-return]
 
     @property
+    def RECORD_KEY(self) -> str | None:
+        """Key of the consent records' MACs; None: derived from SECRET_KEY (and fallbacks)."""
+        return self._get("RECORD_KEY", None)  # type: ignore[no-any-return]
+
+    @property
+    def RECORD_IP(self) -> bool:
+        """Keep a keyed hash of the visitor's truncated IP address in the consent record."""
+        return self._get("RECORD_IP", False)  # type: ignore[no-any-return]
+
+    @property
+    def RECORD_USER_AGENT(self) -> bool:
+        return self._get("RECORD_USER_AGENT", True)  # type: ignore[no-any-return]
+
+    @property
+    def RECORD_RETENTION_DAYS(self) -> int:
+        """What ``cookie_consent_prune`` keeps by default: five years."""
+        return self._get("RECORD_RETENTION_DAYS", 5 * 365)  # type: ignore[no-any-return]
+
+    @property
+    def CONTROLLER(self) -> str:
+        """The data controller named in exported records."""
+        return self._get("CONTROLLER", "")  # type: ignore[no-any-return]
+
+    @property
+    def JURISDICTION(self) -> str:
+        """The jurisdiction named in exported records, e.g. "EU"."""
+        return self._get("JURISDICTION", "")  # type: ignore[no-any-return]
+
+    @property
     def DEFAULT_PROVIDER(self) -> str:
         """Provider named for the cookies of the default catalogue."""
         return self._get("DEFAULT_PROVIDER", "This website")  # type: ignore[no-any-return]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -16,10 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cookie_consent import consent_cookie
 from cookie_consent.conf import conf
-from cookie_consent.decisions import ACTIONS, API, SAVE, decide
+from cookie_consent.decisions import ACTIONS, API, PREFERENCES, SAVE, decide
 from cookie_consent.forms import DecisionForm
+from cookie_consent.records import write_record
 from cookie_consent.signals import consent_changed
 from cookie_consent.state import ALWAYS, ConsentState, get_consent
+
+logger = logging.getLogger(__name__)
 
 # A decision is a few hundred bytes; anything much larger is not one.
 MAX_BODY = 16 * 1024
@@ -59,11 +64,21 @@ def safe_next(request: HttpRequest, *candidates: str | None) -> str:
 
 
 def store(
-    request: HttpRequest, response: HttpResponse, stored: consent_cookie.StoredConsent
+    request: HttpRequest,
+    response: HttpResponse,
+    stored: consent_cookie.StoredConsent,
+    *,
+    action: str,
+    method: str,
 ) -> ConsentState:
-    """Set the consent cookie on ``response`` and tell the site; the new state is returned."""
+    """Record the decision, then set the consent cookie on ``response`` and tell the site.
+
+    The record comes first: if it cannot be written, the database error propagates and
+    the cookie is left as it was, so the proof and the cookie always agree.
+    """
     old = get_consent(request)
     new = ConsentState(stored.consent_id, stored.decisions, old.catalogue, old.now, old.gpc)
+    write_record(request, old, new, action=action, method=method)
     response.set_cookie(
         conf.COOKIE_NAME,
         consent_cookie.encode(stored),
@@ -79,6 +94,15 @@ def store(
     request.__dict__["_cookie_consent_state"] = new
     consent_changed.send(sender=ConsentState, request=request, old=old, new=new)
     return new
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """The decision could not be recorded: say so, store nothing."""
+    logger.exception("Cookie consent: the consent record could not be written.")
+    message = _("Your choice could not be saved just now. Nothing was changed; please try again.")
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=503)
+    return render(request, "cookie_consent/error.html", {"message": message}, status=503)
 
 
 def state_json(state: ConsentState) -> dict[str, Any]:
@@ -123,11 +147,11 @@ def _state_response(state: ConsentState) -> JsonResponse:
 
 
 def _stored_json_response(
-    request: HttpRequest, stored: consent_cookie.StoredConsent
+    request: HttpRequest, stored: consent_cookie.StoredConsent, *, action: str, method: str
 ) -> JsonResponse:
     """Store ``stored`` and answer the new state as JSON."""
     response = JsonResponse({})
-    new = store(request, response, stored)
+    new = store(request, response, stored, action=action, method=method)
     response.content = json.dumps(state_json(new)).encode()
     patch_vary_headers(response, ("Cookie",))
     return response
@@ -146,17 +170,17 @@ def update(request: HttpRequest) -> HttpResponse:
             raise BadDecision(form.error_text())
     except BadDecision as error:
         return _bad_request(request, str(error))
-    stored = decide(
-        state,
-        action=form.cleaned_data["action"],
-        granted=form.cleaned_data["categories"],
-        method=form.cleaned_data["method"] or "preferences",
-    )
-    if _wants_json(request):
-        return _stored_json_response(request, stored)
-    target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
-    response = HttpResponseRedirect(target, status=303)
-    store(request, response, stored)
+    action = form.cleaned_data["action"]
+    method = form.cleaned_data["method"] or PREFERENCES
+    stored = decide(state, action=action, granted=form.cleaned_data["categories"], method=method)
+    try:
+        if _wants_json(request):
+            return _stored_json_response(request, stored, action=action, method=method)
+        target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
+        response = HttpResponseRedirect(target, status=303)
+        store(request, response, stored, action=action, method=method)
+    except DatabaseError:
+        return _unavailable(request)
     return response
 
 
@@ -207,9 +231,11 @@ def api(request: HttpRequest) -> HttpResponse:
         action, granted = _api_decision(request, state)
     except BadDecision as error:
         return JsonResponse({"error": str(error)}, status=400)
-    return _stored_json_response(
-        request, decide(state, action=action, granted=granted, method=API)
-    )
+    stored = decide(state, action=action, granted=granted, method=API)
+    try:
+        return _stored_json_response(request, stored, action=action, method=API)
+    except DatabaseError:
+        return _unavailable(request)
 
 
 @never_cache

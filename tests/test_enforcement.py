@@ -98,17 +98,27 @@ def test_matrix_sync(client: Client, state: str, kind: str) -> None:
 @pytest.mark.usefixtures("shared_snapshot")
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("kind", KINDS)
-async def test_matrix_async(async_client: AsyncClient, state: str, kind: str) -> None:
-    if state != "none":
-        body = (
-            {"action": "save", "categories": ["statistics"]}
-            if state == "statistics_only"
-            else {"action": state}
-        )
-        await async_client.post("/cookies/update/", body)
+async def test_matrix_async(
+    async_client: AsyncClient, state: str, kind: str, decided_cookie: str | None
+) -> None:
+    if decided_cookie is not None:
+        async_client.cookies["cookies_preferences"] = decided_cookie
     send(async_client)
     response = await async_client.get(f"/async-echo/?kind={kind}")
     check(state, kind, json.loads(response.content), set_cookies(response.cookies))
+
+
+@pytest.fixture
+def decided_cookie(request: pytest.FixtureRequest) -> str | None:
+    """The consent cookie of the test's ``state``, decided through the sync client.
+
+    A sync fixture runs in the test's thread: recording the decision writes to the
+    database, which the async client's threads cannot do inside the test's transaction.
+    """
+    client = Client()
+    decide(client, request.node.callspec.params["state"])
+    morsel = client.cookies.get("cookies_preferences")
+    return None if morsel is None else morsel.value
 
 
 def check(state: str, kind: str, seen: list[str], headers: dict[str, list[Morsel[str]]]) -> None:

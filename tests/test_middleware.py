@@ -41,7 +41,13 @@ def test_request_attribute_follows_a_decision_made_in_the_request(rf: RequestFac
         consent = request.cookie_consent  # type: ignore[attr-defined]
         assert not consent.decided
         response = HttpResponse()
-        views.store(request, response, consent_cookie.StoredConsent("c" * 32, {}))
+        views.store(
+            request,
+            response,
+            consent_cookie.StoredConsent("c" * 32, {}),
+            action="reject_all",
+            method="api",
+        )
         assert consent.decided
         assert consent.consent_id == "c" * 32
         return response

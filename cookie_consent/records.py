@@ -1,0 +1,156 @@
+"""The proof of consent: one append-only record per decision, chained by MACs.
+
+Each record's MAC covers its canonical content and the MAC of the previous record of the
+same consent id, so a record edited, inserted or deleted in the middle of a chain breaks
+it (``manage.py cookie_consent_verify``). The key is ``COOKIE_CONSENT_RECORD_KEY``, or one
+derived from ``SECRET_KEY``; records made under a key now in ``SECRET_KEY_FALLBACKS``
+still verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from typing import Any
+
+from django.conf import settings
+from django.db import router, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from cookie_consent.conf import conf
+from cookie_consent.models import ConsentCheckpoint, ConsentRecord
+from cookie_consent.state import ConsentState
+
+# The fields a record's MAC covers, in the canonical form's order (sorted keys).
+SIGNED_FIELDS = (
+    "action",
+    "consent_id",
+    "created_at",
+    "denied",
+    "event",
+    "gpc",
+    "granted",
+    "ip_hash",
+    "language",
+    "method",
+    "policy_url",
+    "previous_mac",
+    "reconsent",
+    "revisions",
+    "user_agent",
+    "user_id",
+)
+
+
+def signing_keys() -> list[bytes]:
+    """The current key first, then those records made before a rotation may carry."""
+    if conf.RECORD_KEY:
+        return [_derive(conf.RECORD_KEY)]
+    return [_derive(secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
+def _derive(secret: str | bytes) -> bytes:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(b"cookie_consent.records:" + raw).digest()
+
+
+def canonical(record: ConsentRecord) -> bytes:
+    content: dict[str, Any] = {name: getattr(record, name) for name in SIGNED_FIELDS}
+    content["created_at"] = as_utc(record.created_at).isoformat()
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Records are written with aware UTC times; a naive time (USE_TZ = False) is UTC too."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt_timezone.utc)
+    return moment.astimezone(dt_timezone.utc)
+
+
+def record_mac(record: ConsentRecord, key: bytes) -> str:
+    return hmac.new(key, canonical(record), hashlib.sha256).hexdigest()
+
+
+def mac_is_valid(record: ConsentRecord, keys: list[bytes]) -> bool:
+    return any(hmac.compare_digest(record.mac, record_mac(record, key)) for key in keys)
+
+
+def checkpoint_mac(checkpoint: ConsentCheckpoint, key: bytes) -> str:
+    content = f"{checkpoint.consent_id}|{checkpoint.last_mac}|{checkpoint.pruned}".encode()
+    return hmac.new(key, content, hashlib.sha256).hexdigest()
+
+
+def event_of(old: ConsentState, new: ConsentState) -> str:
+    """given, withdrawn (a grant taken back) or refused (nothing granted)."""
+    askable = [c.slug for c in new.catalogue.categories if c.needs_consent and not c.required]
+    if any(old.granted(slug) and not new.granted(slug) for slug in askable):
+        return ConsentRecord.Event.WITHDRAWN
+    if any(new.granted(slug) for slug in askable):
+        return ConsentRecord.Event.GIVEN
+    return ConsentRecord.Event.REFUSED
+
+
+def truncated_ip_hash(request: HttpRequest) -> str:
+    """A keyed hash of the address with its host part cut (IPv4 /24, IPv6 /48)."""
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    return hmac.new(signing_keys()[0], str(network).encode(), hashlib.sha256).hexdigest()
+
+
+def write_record(
+    request: HttpRequest, old: ConsentState, new: ConsentState, *, action: str, method: str
+) -> ConsentRecord:
+    """Write the record of a decision, chained to the last one of its consent id.
+
+    Runs in its own transaction; a database error propagates and nothing is written.
+    """
+    assert new.consent_id is not None, "a stored decision always has a consent id"
+    askable = [c for c in new.catalogue.categories if c.needs_consent and not c.required]
+    user = getattr(request, "user", None)
+    record = ConsentRecord(
+        consent_id=new.consent_id,
+        created_at=timezone.now(),
+        action=action,
+        event=event_of(old, new),
+        method=method,
+        granted=" ".join(c.slug for c in askable if new.granted(c.slug)),
+        denied=" ".join(c.slug for c in askable if not new.granted(c.slug)),
+        revisions={c.slug: c.revision for c in askable},
+        reconsent=bool(old.changed),
+        language=translation.get_language() or "",
+        policy_url=request.build_absolute_uri(reverse("cookie_consent:policy")),
+        gpc=new.gpc,
+        ip_hash=truncated_ip_hash(request) if conf.RECORD_IP else "",
+        user_agent=request.headers.get("User-Agent", "")[:512] if conf.RECORD_USER_AGENT else "",
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+    )
+    with transaction.atomic(using=router.db_for_write(ConsentRecord)):
+        # Locking the chain's last record keeps concurrent decisions of one consent id
+        # from both claiming it as their predecessor.
+        last = (
+            ConsentRecord.objects.select_for_update()
+            .filter(consent_id=record.consent_id)
+            .order_by("-id")
+            .values_list("mac", flat=True)
+            .first()
+        )
+        if last is None:
+            last = (
+                ConsentCheckpoint.objects.filter(consent_id=record.consent_id)
+                .values_list("last_mac", flat=True)
+                .first()
+            ) or ""
+        record.previous_mac = last
+        record.mac = record_mac(record, signing_keys()[0])
+        record.save(force_insert=True)
+    return record
