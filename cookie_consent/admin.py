@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
+from cookie_consent.catalogue import get_catalogue
+from cookie_consent.export import CSV_COLUMNS, by_category, csv_row, iter_records
+from cookie_consent.models import ConsentRecord, Cookie, CookieCategory, UndeclaredCookie
 
 
 # ModelAdmin classes are generic only in django-stubs, not at run time: hence type-arg.
@@ -108,3 +114,61 @@ class UndeclaredCookieAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 % {"category": category.name, "names": ", ".join(declared)},
                 level=messages.SUCCESS,
             )
+
+
+class GrantedCategoryFilter(admin.SimpleListFilter):
+    title = _("granted category")
+    parameter_name = "granted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(c.slug, c.name) for c in get_catalogue().categories if c.needs_consent]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(by_category(value)) if value else queryset
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only for everybody, superusers included: the proof is never edited by hand."""
+
+    list_display = ("created_at", "consent_id", "action", "event", "method", "granted", "gpc")
+    list_filter = ("created_at", "action", "event", "method", GrantedCategoryFilter, "gpc")
+    search_fields = ("=consent_id",)
+    date_hierarchy = "created_at"
+    actions = ("export_csv",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Export the selected records as CSV"), permissions=["view"])
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[ConsentRecord]
+    ) -> StreamingHttpResponse:
+        ids = queryset.values_list("id", flat=True)
+        records = iter_records(ids=ids)
+        writer = csv.writer(_Echo())
+        rows = (writer.writerow(row) for row in _with_header(records))
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="consent-records.csv"'
+        return response
+
+
+def _with_header(records: Iterator[ConsentRecord]) -> Iterator[list[str]]:
+    yield list(CSV_COLUMNS)
+    for record in records:
+        yield csv_row(record)
+
+
+class _Echo:
+    """csv.writer needs a file; this one hands each line back to be streamed."""
+
+    def write(self, line: str) -> str:
+        return line

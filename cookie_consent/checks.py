@@ -87,6 +87,22 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
         "a number of seconds above 0, or None to write only through undeclared.flush()",
     ),
     (
+        "E014",
+        "RECORD_KEY",
+        lambda v: v is None or (isinstance(v, str | bytes) and len(v) >= 16),
+        "None (a key derived from SECRET_KEY) or a secret of at least 16 characters",
+    ),
+    ("E015", "RECORD_IP", lambda v: isinstance(v, bool), "True or False"),
+    ("E016", "RECORD_USER_AGENT", lambda v: isinstance(v, bool), "True or False"),
+    (
+        "E017",
+        "RECORD_RETENTION_DAYS",
+        lambda v: _is_whole(v) and v > 0,
+        "a positive number of days",
+    ),
+    ("E018", "CONTROLLER", lambda v: isinstance(v, str), "a string"),
+    ("E019", "JURISDICTION", lambda v: isinstance(v, str), "a string"),
+    (
         "E011",
         "COOKIE_SECURE",
         lambda v: v is None or isinstance(v, bool),

@@ -6,11 +6,11 @@ maps them one by one).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from cookie_consent.conf import conf
 from cookie_consent.models import ConsentRecord
@@ -44,6 +44,7 @@ def iter_records(
     since: datetime | None = None,
     until: datetime | None = None,
     consent_id: str | None = None,
+    ids: Iterable[int] | QuerySet[Any, int] | None = None,
     batch_size: int = 2000,
 ) -> Iterator[ConsentRecord]:
     """Records in id order, fetched in batches by key: memory stays flat on every database.
@@ -57,6 +58,8 @@ def iter_records(
         records = records.filter(created_at__lt=until)
     if consent_id is not None:
         records = records.filter(consent_id=consent_id)
+    if ids is not None:
+        records = records.filter(id__in=ids)
     last_id = 0
     while True:
         batch = list(records.filter(id__gt=last_id)[:batch_size])

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -145,6 +145,8 @@ def _flush_forever() -> None:
             logger.exception("Cookie consent: writing undeclared cookie sightings failed.")
         finally:
             close_old_connections()
+    # This thread's connections would otherwise stay open until garbage collection.
+    connections.close_all()
 
 
 def stop_flusher() -> None:

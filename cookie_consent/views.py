@@ -20,6 +20,7 @@ from cookie_consent import consent_cookie
 from cookie_consent.conf import conf
 from cookie_consent.decisions import ACTIONS, API, PREFERENCES, SAVE, decide
 from cookie_consent.forms import DecisionForm
+from cookie_consent.models import ConsentRecord
 from cookie_consent.records import write_record
 from cookie_consent.signals import consent_changed
 from cookie_consent.state import ALWAYS, ConsentState, get_consent
@@ -96,11 +97,11 @@ def store(
     return new
 
 
-def _unavailable(request: HttpRequest) -> HttpResponse:
+def _unavailable(request: HttpRequest, *, as_json: bool = False) -> HttpResponse:
     """The decision could not be recorded: say so, store nothing."""
     logger.exception("Cookie consent: the consent record could not be written.")
     message = _("Your choice could not be saved just now. Nothing was changed; please try again.")
-    if _wants_json(request):
+    if as_json or _wants_json(request):
         return JsonResponse({"error": message}, status=503)
     return render(request, "cookie_consent/error.html", {"message": message}, status=503)
 
@@ -235,7 +236,7 @@ def api(request: HttpRequest) -> HttpResponse:
     try:
         return _stored_json_response(request, stored, action=action, method=API)
     except DatabaseError:
-        return _unavailable(request)
+        return _unavailable(request, as_json=True)
 
 
 @never_cache
@@ -254,6 +255,17 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _recent_records(state: ConsentState) -> list[ConsentRecord] | None:
+    """The visitor's last decisions, newest first; None when the database cannot say."""
+    if state.consent_id is None:
+        return []
+    try:
+        return list(ConsentRecord.objects.filter(consent_id=state.consent_id).order_by("-id")[:5])
+    except DatabaseError:
+        logger.exception("Cookie consent: the consent records could not be read.")
+        return None
+
+
 @never_cache
 @require_safe
 def policy(request: HttpRequest) -> HttpResponse:
@@ -263,6 +275,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         "cookie_consent/policy.html",
         {
             "consent": state,
+            "records": _recent_records(state),
             "site": f"{request.scheme}://{request.get_host()}",
             "next": request.get_full_path(),
         },

@@ -86,6 +86,12 @@ def test_checks_are_registered() -> None:
         ("COOKIE_SAMESITE", "lax", "E010"),
         ("COOKIE_SAMESITE", 0, "E010"),
         ("COOKIE_SECURE", 1, "E011"),
+        ("RECORD_KEY", "short", "E014"),
+        ("RECORD_IP", "yes", "E015"),
+        ("RECORD_USER_AGENT", None, "E016"),
+        ("RECORD_RETENTION_DAYS", 0, "E017"),
+        ("CONTROLLER", None, "E018"),
+        ("JURISDICTION", 1, "E019"),
     ],
 )
 def test_more_bad_settings(setting: str, value: Any, check_id: str) -> None:
@@ -104,6 +110,10 @@ def test_more_bad_settings(setting: str, value: Any, check_id: str) -> None:
         ("COOKIE_SAMESITE", False),
         ("COOKIE_SAMESITE", "None"),
         ("COOKIE_SECURE", True),
+        ("RECORD_KEY", "a long dedicated record key"),
+        ("RECORD_RETENTION_DAYS", 30),
+        ("CONTROLLER", "Example Ltd, privacy@example.com"),
+        ("JURISDICTION", "EU"),
     ],
 )
 def test_more_good_values(setting: str, value: Any) -> None:

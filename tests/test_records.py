@@ -1,0 +1,272 @@
+"""Every stored decision leaves exactly one record; a failed write stores nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import DatabaseError
+from django.test import Client, override_settings
+
+from cookie_consent import consent_cookie, records
+from cookie_consent.models import ConsentRecord, CookieCategory
+from tests.factories import make_cookie
+
+pytestmark = pytest.mark.django_db
+
+
+def latest() -> ConsentRecord:
+    return ConsentRecord.objects.order_by("-id").first()  # type: ignore[return-value]
+
+
+def post(
+    client: Client, action: str, *categories: str, method: str = "banner", **extra: Any
+) -> Any:
+    return client.post(
+        "/cookies/update/",
+        {"action": action, "categories": list(categories), "method": method},
+        **extra,
+    )
+
+
+def assert_cookie_agrees(client: Client) -> None:
+    """The visitor's consent cookie and the latest record of its consent id agree."""
+    stored = consent_cookie.decode(client.cookies["cookies_preferences"].value)
+    assert stored is not None
+    record = ConsentRecord.objects.filter(consent_id=stored.consent_id).order_by("-id").first()
+    assert record is not None
+    granted = {slug for slug, d in stored.decisions.items() if d.granted}
+    denied = {slug for slug, d in stored.decisions.items() if not d.granted}
+    assert set(record.granted_slugs) == granted
+    assert set(record.denied_slugs) == denied
+    assert record.revisions == {slug: d.revision for slug, d in stored.decisions.items()}
+
+
+@pytest.mark.parametrize(
+    ("action", "categories", "event", "granted"),
+    [
+        ("accept_all", (), "given", "statistics first_party third_party"),
+        ("reject_all", (), "refused", ""),
+        ("save", ("third_party",), "given", "third_party"),
+    ],
+)
+def test_each_action_leaves_one_record(
+    client: Client, action: str, categories: tuple[str, ...], event: str, granted: str
+) -> None:
+    response = post(client, action, *categories, HTTP_USER_AGENT="Firefox/140")
+    assert response.status_code == 303
+    assert ConsentRecord.objects.count() == 1
+    record = latest()
+    assert (record.action, record.event, record.method, record.granted) == (
+        action,
+        event,
+        "banner",
+        granted,
+    )
+    assert record.language == "en-us"
+    assert record.policy_url == "http://testserver/cookies/"
+    assert record.user_agent == "Firefox/140"
+    assert record.ip_hash == ""
+    assert record.user_id is None
+    assert record.previous_mac == ""
+    assert len(record.mac) == 64
+    assert not record.gpc
+    assert_cookie_agrees(client)
+
+
+def test_withdrawal_and_reconsent_are_recorded(client: Client) -> None:
+    post(client, "accept_all")
+    post(client, "save", "statistics", method="preferences")
+    withdrawal = latest()
+    assert (withdrawal.event, withdrawal.method) == ("withdrawn", "preferences")
+    assert withdrawal.previous_mac == ConsentRecord.objects.order_by("id")[0].mac
+    make_cookie(category=CookieCategory.objects.get(slug="statistics"), name="_ga")
+    post(client, "accept_all")
+    reconsent = latest()
+    assert reconsent.reconsent
+    assert reconsent.event == "given"
+    assert ConsentRecord.objects.count() == 3
+    assert len({r.consent_id for r in ConsentRecord.objects.all()}) == 1
+    assert_cookie_agrees(client)
+
+
+def test_api_decision_is_recorded(client: Client) -> None:
+    response = client.post(
+        "/cookies/api/", {"action": "reject_all"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert latest().method == "api"
+    assert_cookie_agrees(client)
+
+
+def test_gpc_flag_and_user(client: Client) -> None:
+    user = User.objects.create_user("visitor", password="pw")
+    client.force_login(user)
+    post(client, "reject_all", HTTP_SEC_GPC="1")
+    record = latest()
+    assert record.gpc
+    assert record.user_id == user.pk
+    user.delete()
+    # The proof stays, unchanged, when its user is deleted.
+    record = ConsentRecord.objects.get(pk=record.pk)
+    assert record.user_id is not None
+    assert records.mac_is_valid(record, records.signing_keys())
+
+
+@override_settings(COOKIE_CONSENT_RECORD_IP=True, COOKIE_CONSENT_RECORD_USER_AGENT=False)
+@pytest.mark.parametrize(
+    ("address", "same_as"),
+    [("203.0.113.7", "203.0.113.200"), ("2001:db8:1:2::7", "2001:db8:1:ffff::1")],
+)
+def test_ip_is_kept_only_as_a_keyed_hash_of_its_network(address: str, same_as: str) -> None:
+    post(Client(REMOTE_ADDR=address), "reject_all", HTTP_USER_AGENT="Firefox/140")
+    post(Client(REMOTE_ADDR=same_as), "reject_all")
+    first, second = ConsentRecord.objects.order_by("id")
+    assert len(first.ip_hash) == 64
+    assert address not in first.ip_hash
+    assert first.ip_hash == second.ip_hash
+    assert first.user_agent == ""
+
+
+@override_settings(COOKIE_CONSENT_RECORD_IP=True)
+def test_unreadable_address_leaves_the_hash_empty() -> None:
+    post(Client(REMOTE_ADDR="unix:socket"), "reject_all")
+    assert latest().ip_hash == ""
+
+
+class FailingDatabase:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def fail(*args: Any, **kwargs: Any) -> None:
+            raise DatabaseError("the database is down")
+
+        monkeypatch.setattr(ConsentRecord, "save", fail)
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_failed_record_stores_nothing(
+    client: Client, monkeypatch: pytest.MonkeyPatch, accept: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    post(client, "accept_all")
+    before = client.cookies["cookies_preferences"].value
+    FailingDatabase(monkeypatch)
+    response = post(client, "reject_all", HTTP_ACCEPT=accept)
+    assert response.status_code == 503
+    assert "could not be saved just now. Nothing was changed" in response.content.decode()
+    assert "cookies_preferences" not in response.cookies
+    assert client.cookies["cookies_preferences"].value == before
+    assert ConsentRecord.objects.count() == 1
+    assert "the consent record could not be written" in caplog.text
+
+
+def test_failed_api_record_stores_nothing(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    FailingDatabase(monkeypatch)
+    response = client.post(
+        "/cookies/api/", {"action": "accept_all"}, content_type="application/json"
+    )
+    assert response.status_code == 503
+    assert "error" in response.json()
+    assert "cookies_preferences" not in response.cookies
+    assert not ConsentRecord.objects.exists()
+
+
+def test_records_are_append_only(client: Client) -> None:
+    post(client, "reject_all")
+    record = latest()
+    record.granted = "statistics"
+    with pytest.raises(TypeError, match="append-only"):
+        record.save()
+    with pytest.raises(TypeError, match="append-only"):
+        ConsentRecord.objects.update(granted="statistics")
+    assert str(record).startswith(record.consent_id + " reject_all ")
+
+
+@override_settings(COOKIE_CONSENT_RECORD_KEY="a dedicated key")
+def test_dedicated_key() -> None:
+    assert records.signing_keys() == [records._derive("a dedicated key")]
+
+
+@override_settings(SECRET_KEY="new", SECRET_KEY_FALLBACKS=["old"])
+def test_keys_follow_secret_key_rotation() -> None:
+    assert records.signing_keys() == [records._derive("new"), records._derive(b"old")]
+
+
+def test_naive_times_are_utc() -> None:
+    from datetime import datetime, timezone
+
+    naive = datetime(2026, 1, 1, 12, 0)
+    assert records.as_utc(naive) == datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def test_policy_page_shows_the_last_decisions(client: Client) -> None:
+    post(client, "accept_all")
+    post(client, "reject_all", method="preferences")
+    text = client.get("/cookies/").text
+    assert "Your last decisions" in text
+    assert text.index("withdrawn (reject all, preferences page)") < text.index(
+        "given (accept all, banner)"
+    )
+
+
+def test_policy_page_survives_a_database_error(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post(client, "accept_all")
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise DatabaseError("down")
+
+    monkeypatch.setattr("cookie_consent.views.ConsentRecord.objects.filter", fail)
+    response = client.get("/cookies/")
+    assert response.status_code == 200
+    assert "Your past decisions cannot be shown just now." in response.text
+
+
+@pytest.fixture
+def admin_client(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw"))
+    return client
+
+
+def test_admin_is_read_only_even_for_superusers(admin_client: Client) -> None:
+    post(Client(), "accept_all")
+    record = latest()
+    base = "/admin/cookie_consent/consentrecord/"
+    assert admin_client.get(base).status_code == 200
+    assert admin_client.get(f"{base}add/").status_code == 403
+    change = admin_client.get(f"{base}{record.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.text
+    assert admin_client.post(f"{base}{record.pk}/delete/").status_code == 403
+
+
+def test_admin_filters_and_search(admin_client: Client) -> None:
+    post(Client(), "accept_all")
+    post(Client(), "save", "third_party")
+    post(Client(), "reject_all")
+    base = "/admin/cookie_consent/consentrecord/"
+    statistics = admin_client.get(f"{base}?granted=statistics")
+    assert statistics.text.count('class="field-consent_id"') == 1
+    third = admin_client.get(f"{base}?granted=third_party")
+    assert third.text.count('class="field-consent_id"') == 2
+    refused = admin_client.get(f"{base}?event__exact=refused")
+    assert refused.text.count('class="field-consent_id"') == 1
+    consent_id = latest().consent_id
+    found = admin_client.get(f"{base}?q={consent_id}")
+    assert found.text.count('class="field-consent_id"') == 1
+    assert admin_client.get(f"{base}?method__exact=banner&action__exact=save").status_code == 200
+
+
+def test_admin_csv_export_action(admin_client: Client) -> None:
+    post(Client(), "accept_all")
+    post(Client(), "reject_all")
+    ids = list(ConsentRecord.objects.order_by("id").values_list("id", flat=True))
+    response = admin_client.post(
+        "/admin/cookie_consent/consentrecord/",
+        {"action": "export_csv", "_selected_action": ids[:1]},
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert lines[0].startswith("record_id,consent_id,time_utc,action,event")
+    assert len(lines) == 2
+    assert lines[1].startswith(f"{ids[0]},")
