@@ -69,7 +69,13 @@ class UndeclaredCookieAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sightings come from the middleware, not from people
 
-    @admin.action(description=_("Declare in a category…"), permissions=["change"])
+    def has_declare_permission(self, request: HttpRequest) -> bool:
+        """Declaring creates cookies: it takes the right to add them to the catalogue."""
+        return request.user.has_perm("cookie_consent.add_cookie") and self.has_change_permission(
+            request
+        )
+
+    @admin.action(description=_("Declare in a category…"), permissions=["declare"])
     def declare(
         self, request: HttpRequest, queryset: QuerySet[UndeclaredCookie]
     ) -> TemplateResponse | None:
@@ -110,7 +116,10 @@ class UndeclaredCookieAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if declared:
             self.message_user(
                 request,
-                _("Declared in “%(category)s”: %(names)s. Complete their details below.")
+                _(
+                    "Declared in “%(category)s”: %(names)s. Complete their provider, purpose "
+                    "and duration in the list of cookies."
+                )
                 % {"category": category.name, "names": ", ".join(declared)},
                 level=messages.SUCCESS,
             )

@@ -78,7 +78,7 @@ def strip_request(request: HttpRequest) -> None:
     received = [name for name in request.COOKIES if name not in essentials]
     # The names to look at again once the response is known (see expire_refused).
     request._cookie_consent_received = received  # type: ignore[attr-defined]
-    if not received:
+    if not received or is_exempt(request):
         return
     state = get_consent(request)
     refused = {
@@ -86,14 +86,22 @@ def strip_request(request: HttpRequest) -> None:
         for name in received
         if not allowed(state, name, seen_in=undeclared.REQUEST, path=request.path)
     }
-    if refused and not is_exempt(request):
+    if refused:
         request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in refused}
         request.META["HTTP_COOKIE"] = _without(request.META.get("HTTP_COOKIE", ""), refused)
+        # Built from META on first use: drop a copy made before the stripping.
+        request.__dict__.pop("headers", None)
 
 
 def _without(header: str, names: set[str]) -> str:
-    kept = [part for part in header.split(";") if part.split("=", 1)[0].strip() not in names]
+    """The Cookie header without ``names``, split as django.http.parse_cookie splits it."""
+    kept = [part for part in header.split(";") if _cookie_name(part) not in names]
     return ";".join(kept).strip()
+
+
+def _cookie_name(part: str) -> str:
+    # A chunk without "=" is a value with an empty name to Django.
+    return part.split("=", 1)[0].strip() if "=" in part else ""
 
 
 def enforce_response(request: HttpRequest, response: HttpResponseBase) -> None:

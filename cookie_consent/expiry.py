@@ -41,17 +41,19 @@ def _chain(first: Iterable[Morsel[str]], then: list[Morsel[str]]) -> Iterator[Mo
 
 
 def host_domains(host: str) -> list[str]:
-    """The ``Domain`` values a cookie of this host may have been set with."""
+    """The ``Domain`` values a cookie of this host may have been set with.
+
+    A browser ignores a leading dot, so ``.example.com`` and ``example.com`` are one
+    domain: each is listed once, with the dot that older browsers wanted.
+    """
     host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host  # strip a port
     if not host or "." not in host or _is_ip(host):
         return []  # localhost, an IP: only host-only cookies exist there
-    domains = ["." + host]
+    domains = [host]
     parent = host.split(".", 1)[1]
     if "." in parent:
-        domains.append("." + parent)
-    if host.startswith("www."):
-        domains.append(host[4:])
-    return domains
+        domains.append(parent)  # for www.example.com, also the www-less domain
+    return ["." + domain for domain in domains]
 
 
 def _is_ip(host: str) -> bool:
@@ -67,10 +69,14 @@ def deletion_variants(declarations: Iterable[DeclaredCookie], host: str) -> list
     variants = [("", "/")]
     declared = list(declarations)
     for cookie in declared:
-        variants.append((cookie.domain, cookie.path))
+        variants.append((_dotted(cookie.domain), cookie.path))
     if declared:
         variants += [(domain, "/") for domain in host_domains(host)]
     return list(dict.fromkeys(variants))
+
+
+def _dotted(domain: str) -> str:
+    return "." + domain.lstrip(".") if domain else ""
 
 
 def expire(

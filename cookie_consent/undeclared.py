@@ -8,6 +8,7 @@ logs one WARNING that says how to declare it.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from cookie_consent.conf import conf
 logger = logging.getLogger(__name__)
 
 REQUEST, RESPONSE = "request", "response"
-# A client can send any number of made-up names: the tally, and so the table, stays bounded.
+# A client can send any number of made-up names: the tally and the table stay bounded.
 MAX_PENDING = 1000
+MAX_ROWS = 10_000
 MAX_NAME_LENGTH = 255
 
 
@@ -67,10 +69,27 @@ def flush() -> int:
 
     If the database fails, what was not written goes back into the tally for next time.
     """
+    from cookie_consent.models import UndeclaredCookie
+
     global _pending
     with _lock:
         batch, _pending = _pending, {}
     items = list(batch.items())
+    if items and UndeclaredCookie.objects.count() >= MAX_ROWS:
+        # Known names still count; new ones wait until an admin reviews the list.
+        known = set(
+            UndeclaredCookie.objects.filter(name__in=[name for (name, _), _ in items]).values_list(
+                "name", "direction"
+            )
+        )
+        dropped = len(items)
+        items = [item for item in items if item[0] in known]
+        logger.warning(
+            "Cookie consent: %d undeclared cookies are already listed for review; %d new "
+            "names were not recorded. Review the list in the admin.",
+            MAX_ROWS,
+            dropped - len(items),
+        )
     for index, ((name, direction), sighting) in enumerate(items):
         try:
             _write(name, direction, sighting)
@@ -149,13 +168,14 @@ def _flush_forever() -> None:
     connections.close_all()
 
 
-def stop_flusher() -> None:
+def stop_flusher(timeout: float = 10) -> None:
     """Stop the background writer after a last write (at shutdown, or between tests)."""
     global _flusher
     thread = _flusher
     if thread is None:
         return
+    atexit.unregister(stop_flusher)
     _stop.set()
-    thread.join()
+    thread.join(timeout)
     _stop.clear()
     _flusher = None

@@ -152,3 +152,36 @@ def test_declare_action_reports_names_the_catalogue_refuses(admin_client: Client
     )
     assert "_pref: “_pref” is already declared in the category “third_party”." in response.text
     assert UndeclaredCookie.objects.filter(name="_pref").exists()
+
+
+def test_a_full_table_takes_no_new_names(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    sighting("_known")
+    monkeypatch.setattr(undeclared, "MAX_ROWS", 1)
+    undeclared.seen("_known", undeclared.REQUEST, "/")
+    undeclared.seen("_new", undeclared.REQUEST, "/")
+    assert undeclared.flush() == 1
+    assert not UndeclaredCookie.objects.filter(name="_new").exists()
+    assert UndeclaredCookie.objects.get(name="_known").count == 2
+    assert "1 new names were not recorded" in caplog.text
+
+
+def test_declaring_needs_the_right_to_add_cookies(client: Client) -> None:
+    from django.contrib.auth.models import Permission
+
+    row = sighting("_hj")
+    staff = User.objects.create_user("staff", password="pw", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_undeclaredcookie", "change_undeclaredcookie"]
+        )
+    )
+    client.force_login(staff)
+    url = "/admin/cookie_consent/undeclaredcookie/"
+    assert 'value="declare"' not in client.get(url).text
+    staff.user_permissions.add(Permission.objects.get(codename="add_cookie"))
+    staff = User.objects.get(pk=staff.pk)
+    client.force_login(staff)
+    assert 'value="declare"' in client.get(url).text
+    assert row.pk
