@@ -73,6 +73,10 @@ class Category:
     # Changes when the category's cookies change, so that only it is asked again.
     revision: str
     cookies: tuple[DeclaredCookie, ...]
+    # A Sec-GPC: 1 request refuses this category unless granted under the signal.
+    honors_gpc: bool = True
+    # Google Consent Mode types this category grants, e.g. ("analytics_storage",).
+    consent_mode: tuple[str, ...] = ()
 
 
 def category_revision(
@@ -293,15 +297,33 @@ def load_categories() -> tuple[Category, ...]:
     ):
         cookies[row[1]].append(DeclaredCookie(*row))
     categories = []
-    for slug, name, description, required, needs_consent, order in CookieCategory.objects.order_by(
-        "order", "slug"
-    ).values_list("slug", "name", "description", "required", "needs_consent", "order"):
-        declared = tuple(cookies[slug])
+    for row in CookieCategory.objects.order_by("order", "slug").values(
+        "slug",
+        "name",
+        "description",
+        "required",
+        "needs_consent",
+        "order",
+        "honors_gpc",
+        "consent_mode",
+    ):
+        declared = tuple(cookies[row["slug"]])
         revision = category_revision(
-            required=required, needs_consent=needs_consent, cookies=declared
+            required=row["required"], needs_consent=row["needs_consent"], cookies=declared
         )
         categories.append(
-            Category(slug, name, description, required, needs_consent, order, revision, declared)
+            Category(
+                row["slug"],
+                row["name"],
+                row["description"],
+                row["required"],
+                row["needs_consent"],
+                row["order"],
+                revision,
+                declared,
+                honors_gpc=row["honors_gpc"],
+                consent_mode=tuple(row["consent_mode"].split()),
+            )
         )
     return tuple(categories)
 

@@ -56,6 +56,29 @@ class Settings:
         return self._get("HONOR_GPC", True)  # type: ignore[no-any-return]
 
     @property
+    def GPC_LAST_UPDATE(self) -> str:
+        """``lastUpdate`` of /.well-known/gpc.json: when the site's GPC support last changed."""
+        return self._get("GPC_LAST_UPDATE", "2026-11-29")  # type: ignore[no-any-return]
+
+    @property
+    def CONSENT_MODE_WAIT_FOR_UPDATE(self) -> int | None:
+        """Milliseconds Google tags wait for the visitor's update; None leaves it out."""
+        return self._get("CONSENT_MODE_WAIT_FOR_UPDATE", 500)  # type: ignore[no-any-return]
+
+    @property
+    def CONSENT_MODE_REGION(self) -> list[str] | None:
+        """ISO 3166-2 regions the consent defaults apply to; None: everywhere."""
+        return self._get("CONSENT_MODE_REGION", None)  # type: ignore[no-any-return]
+
+    @property
+    def CONSENT_MODE_ADS_DATA_REDACTION(self) -> bool | None:
+        return self._get("CONSENT_MODE_ADS_DATA_REDACTION", None)  # type: ignore[no-any-return]
+
+    @property
+    def CONSENT_MODE_URL_PASSTHROUGH(self) -> bool | None:
+        return self._get("CONSENT_MODE_URL_PASSTHROUGH", None)  # type: ignore[no-any-return]
+
+    @property
     def CACHE_ALIAS(self) -> str:
         return self._get("CACHE_ALIAS", "default")  # type: ignore[no-any-return]
 

@@ -2,7 +2,10 @@
 
 Format (version 1), documented in docs/consent-cookie.rst::
 
-    1|<consent id>|<slug>:<1 granted, 0 denied>:<revision>:<unix time>|...~<signature>
+    1|<consent id>|<slug>:<decision>:<revision>:<unix time>|...~<signature>
+
+where the decision is 0 (denied), 1 (granted) or 2 (granted while the browser sent the
+Global Privacy Control signal, which is what lets such a grant stand under the signal).
 
 Every character is one that ``http.cookies`` leaves unquoted, so ``document.cookie`` shows
 the value as it is. The signature is Django's (HMAC-SHA256 with ``SECRET_KEY``, and the
@@ -32,7 +35,7 @@ def _signer() -> signing.Signer:
 
 
 _CONSENT_ID = re.compile(r"[0-9a-f]{32}")
-_DECISION = re.compile(r"([-a-zA-Z0-9_]{1,64}):([01]):([0-9a-f]{1,64}):([0-9]{1,12})")
+_DECISION = re.compile(r"([-a-zA-Z0-9_]{1,64}):([012]):([0-9a-f]{1,64}):([0-9]{1,12})")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Decision:
     granted: bool
     revision: str
     decided_at: int
+    # Made while the browser sent Sec-GPC: 1.
+    gpc: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,16 @@ def new_consent_id() -> str:
     return secrets.token_hex(16)
 
 
+def _decision_code(decision: Decision) -> str:
+    if not decision.granted:
+        return "0"
+    return "2" if decision.gpc else "1"
+
+
 def encode(consent: StoredConsent) -> str:
     parts = [VERSION, consent.consent_id]
     parts += [
-        f"{slug}:{int(d.granted)}:{d.revision}:{d.decided_at}"
+        f"{slug}:{_decision_code(d)}:{d.revision}:{d.decided_at}"
         for slug, d in sorted(consent.decisions.items())
     ]
     return _signer().sign("|".join(parts))
@@ -81,5 +92,5 @@ def decode(value: str | None) -> StoredConsent | None:
         match = _DECISION.fullmatch(item)
         if match is None or match[1] in decisions or len(decisions) >= MAX_DECISIONS:
             return None
-        decisions[match[1]] = Decision(match[2] == "1", match[3], int(match[4]))
+        decisions[match[1]] = Decision(match[2] != "0", match[3], int(match[4]), match[2] == "2")
     return StoredConsent(consent_id, decisions)

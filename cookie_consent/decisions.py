@@ -21,10 +21,14 @@ def decide(
     catalogue change, only those that changed); the others keep their decision. From the
     preferences page or the API it applies to every category that needs consent.
     """
-    askable = [c for c in state.catalogue.categories if c.needs_consent and not c.required]
-    asked = state.pending if method == BANNER and state.pending else askable
-    decisions = {c.slug: state.decisions[c.slug] for c in askable if state.status(c) == CURRENT}
+    asked = state.pending if method == BANNER and state.pending else state.askable
+    decisions = {
+        c.slug: state.decisions[c.slug] for c in state.askable if state.status(c) == CURRENT
+    }
     for category in asked:
         grant = action == ACCEPT_ALL or (action == SAVE and category.slug in granted)
-        decisions[category.slug] = Decision(grant, category.revision, state.now)
+        # A grant made under the GPC signal says so: that is what lets it stand under it.
+        decisions[category.slug] = Decision(
+            grant, category.revision, state.now, gpc=grant and state.gpc
+        )
     return StoredConsent(state.consent_id or new_consent_id(), decisions)

@@ -35,6 +35,7 @@ class DefaultCategory:
     required: bool
     needs_consent: bool
     order: int
+    consent_mode: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ CATEGORIES = (
         required=True,
         needs_consent=False,
         order=0,
+        consent_mode="security_storage functionality_storage",
     ),
     DefaultCategory(
         "statistics",
@@ -72,6 +74,7 @@ CATEGORIES = (
         required=False,
         needs_consent=True,
         order=10,
+        consent_mode="analytics_storage",
     ),
     DefaultCategory(
         "first_party",
@@ -84,6 +87,7 @@ CATEGORIES = (
         required=False,
         needs_consent=True,
         order=20,
+        consent_mode="personalization_storage",
     ),
     DefaultCategory(
         "third_party",
@@ -96,6 +100,7 @@ CATEGORIES = (
         required=False,
         needs_consent=True,
         order=30,
+        consent_mode="ad_storage ad_user_data ad_personalization",
     ),
 )
 
@@ -250,4 +255,5 @@ def _category_fields(default: DefaultCategory) -> dict[str, Any]:
         "required": default.required,
         "needs_consent": default.needs_consent,
         "order": default.order,
+        "consent_mode": default.consent_mode,
     }

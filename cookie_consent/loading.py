@@ -30,6 +30,8 @@ CATEGORY_FIELDS = {
     "required": bool,
     "needs_consent": bool,
     "order": int,
+    "honors_gpc": bool,
+    "consent_mode": str,
     "cookies": list,
 }
 COOKIE_FIELDS = {

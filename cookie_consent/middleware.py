@@ -16,10 +16,13 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from cookie_consent import catalogue
+from cookie_consent.conf import conf
 from cookie_consent.enforcement import enforce_response, strip_request
 from cookie_consent.state import get_consent
 
 GetResponse = Callable[[HttpRequest], Any]
+VARY = ("Cookie",)
+VARY_GPC = ("Cookie", "Sec-GPC")
 
 
 class ConsentAccessor:
@@ -74,6 +77,7 @@ class CookieConsentMiddleware:
     ) -> HttpResponseBase:
         enforce_response(request, response)
         if "_cookie_consent_state" in request.__dict__:
-            # The page, or the cookies it keeps, depended on the consent cookie.
-            patch_vary_headers(response, ("Cookie",))
+            # The page, or the cookies it keeps, depended on the consent cookie (and on
+            # the GPC signal, when it is honoured).
+            patch_vary_headers(response, VARY_GPC if conf.HONOR_GPC else VARY)
         return response

@@ -14,6 +14,7 @@ from cookie_consent.validation import (
     BLANK_NAME_MESSAGE,
     validate_against_catalogue,
     validate_category_flags,
+    validate_consent_mode_types,
     validate_cookie_name,
 )
 
@@ -69,6 +70,24 @@ class CookieCategory(models.Model):
         help_text=_("Untick only for cookies the law lets you set without consent."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    honors_gpc = models.BooleanField(
+        _("refused under Global Privacy Control"),
+        default=True,
+        help_text=_(
+            "A browser sending the GPC signal refuses this category, unless the visitor "
+            "granted it while sending the signal."
+        ),
+    )
+    consent_mode = models.CharField(
+        _("Google Consent Mode types"),
+        max_length=255,
+        blank=True,
+        validators=[validate_consent_mode_types],
+        help_text=_(
+            "Space-separated types this category grants, e.g. “analytics_storage” or "
+            "“ad_storage ad_user_data ad_personalization”."
+        ),
+    )
 
     objects = CategoryManager.from_queryset(CatalogueQuerySet)()
 

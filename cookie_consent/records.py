@@ -88,7 +88,7 @@ def checkpoint_mac(checkpoint: ConsentCheckpoint, key: bytes) -> str:
 
 def event_of(old: ConsentState, new: ConsentState) -> str:
     """given, withdrawn (a grant taken back) or refused (nothing granted)."""
-    askable = [c.slug for c in new.catalogue.categories if c.needs_consent and not c.required]
+    askable = [c.slug for c in new.askable]
     if any(old.granted(slug) and not new.granted(slug) for slug in askable):
         return ConsentRecord.Event.WITHDRAWN
     if any(new.granted(slug) for slug in askable):
@@ -115,7 +115,7 @@ def write_record(
     Runs in its own transaction; a database error propagates and nothing is written.
     """
     assert new.consent_id is not None, "a stored decision always has a consent id"
-    askable = [c for c in new.catalogue.categories if c.needs_consent and not c.required]
+    askable = new.askable
     user = getattr(request, "user", None)
     record = ConsentRecord(
         consent_id=new.consent_id,

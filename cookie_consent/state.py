@@ -43,7 +43,7 @@ class ConsentState:
     decisions: Mapping[str, Decision]
     catalogue: Catalogue
     now: int
-    # The request carried Sec-GPC: 1.
+    # The request carried Sec-GPC: 1 and COOKIE_CONSENT_HONOR_GPC is on.
     gpc: bool = False
 
     def status(self, category: Category) -> str:
@@ -64,16 +64,31 @@ class ConsentState:
             return False
         if category.required or not category.needs_consent:
             return True
-        return self.status(category) == CURRENT and self.decisions[slug].granted
+        if self.status(category) != CURRENT:
+            return False
+        decision = self.decisions[slug]
+        # Under the GPC signal, only a grant made while sending it stands.
+        return decision.granted and (decision.gpc or not self._gpc_covers(category))
+
+    def _gpc_covers(self, category: Category) -> bool:
+        return self.gpc and category.honors_gpc
+
+    @cached_property
+    def askable(self) -> tuple[Category, ...]:
+        """The categories a visitor can be asked about: consent-requiring ones."""
+        return tuple(c for c in self.catalogue.categories if c.needs_consent and not c.required)
 
     @cached_property
     def pending(self) -> tuple[Category, ...]:
-        """The consent-requiring categories a decision is needed for, in catalogue order."""
+        """The categories to ask about, in catalogue order; GPC answers for those it covers."""
         return tuple(
-            c
-            for c in self.catalogue.categories
-            if c.needs_consent and not c.required and self.status(c) != CURRENT
+            c for c in self.askable if self.status(c) != CURRENT and not self._gpc_covers(c)
         )
+
+    @cached_property
+    def refused_by_gpc(self) -> tuple[Category, ...]:
+        """Categories the banner would ask about, refused by the GPC signal instead."""
+        return tuple(c for c in self.askable if self.status(c) != CURRENT and self._gpc_covers(c))
 
     @property
     def needs_decision(self) -> bool:
@@ -126,7 +141,9 @@ def read_consent(request: HttpRequest) -> ConsentState:
         decisions={} if stored is None else stored.decisions,
         catalogue=get_catalogue(),
         now=int(time.time()),
-        gpc=request.headers.get("Sec-GPC") == "1",
+        # Exactly "1": any other value is no signal (GPC specification).
+        # META, not request.headers: that would cache the Cookie header before stripping.
+        gpc=conf.HONOR_GPC and request.META.get("HTTP_SEC_GPC") == "1",
     )
 
 

@@ -81,3 +81,24 @@ def validate_against_catalogue(
                 code="pattern_matches_required",
                 params={"pattern": pattern, "exact": exact},
             )
+
+
+CONSENT_MODE_TYPES = (
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+)
+
+
+def validate_consent_mode_types(value: str) -> None:
+    unknown = [t for t in value.split() if t not in CONSENT_MODE_TYPES]
+    if unknown:
+        raise ValidationError(
+            _("Unknown Consent Mode type(s): %(unknown)s. Use: %(known)s."),
+            code="consent_mode",
+            params={"unknown": ", ".join(unknown), "known": ", ".join(CONSENT_MODE_TYPES)},
+        )

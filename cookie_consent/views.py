@@ -123,6 +123,7 @@ def state_json(state: ConsentState) -> dict[str, Any]:
                 "granted": choice.granted,
                 # "always" for a category nobody is asked about.
                 "status": ALWAYS if choice.always_on else choice.status,
+                "consent_mode": list(choice.category.consent_mode),
                 "cookies": [
                     {
                         "name": cookie.name,
@@ -282,3 +283,9 @@ def policy(request: HttpRequest) -> HttpResponse:
     )
     patch_vary_headers(response, ("Cookie",))
     return response
+
+
+@require_safe
+def gpc_json(request: HttpRequest) -> JsonResponse:
+    """The GPC support resource; route it at ``/.well-known/gpc.json`` (site root)."""
+    return JsonResponse({"gpc": conf.HONOR_GPC, "lastUpdate": conf.GPC_LAST_UPDATE})

@@ -224,7 +224,7 @@ def test_version_alone() -> None:
         "statistics",
         "statistics:1:ab",
         "statistics:1:ab:1:2",
-        "statistics:2:ab:1",
+        "statistics:3:ab:1",
         "statistics:yes:ab:1",
         "statistics:1:AB:1",
         "statistics:1:xyz:1",
@@ -340,3 +340,20 @@ def test_payload_of_one_with_signature_of_another(
     signature = encode(second).rpartition("~")[2]
     spliced = f"{payload}~{signature}"
     assert decode(spliced) == (first if spliced == encode(first) else None)
+
+
+def test_grant_made_under_gpc_round_trips() -> None:
+    from cookie_consent.consent_cookie import Decision, StoredConsent, encode
+
+    stored = StoredConsent(
+        "0" * 32,
+        {
+            "statistics": Decision(True, "ab", 1, gpc=True),
+            "third_party": Decision(True, "ab", 1),
+            "first_party": Decision(False, "ab", 1),
+        },
+    )
+    value = encode(stored)
+    assert "|statistics:2:ab:1|" in value
+    assert "|third_party:1:ab:1~" in value
+    assert decode(value) == stored

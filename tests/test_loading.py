@@ -155,7 +155,8 @@ def test_every_problem_is_reported_with_its_line_and_field(tmp_path: Path) -> No
     problems = message.splitlines()[1:]
     assert [p.strip() for p in problems] == [
         "line 3, categories[0].colour: unknown field; expected one of "
-        "['cookies', 'description', 'name', 'needs_consent', 'order', 'required', 'slug']",
+        "['consent_mode', 'cookies', 'description', 'honors_gpc', 'name', 'needs_consent', "
+        "'order', 'required', 'slug']",
         "line 3, categories[0].required: expected true or false",
         "line 10, categories[0].cookies[1].name: this field is required",
         "line 11, categories[0].cookies[2].path: expected a string",

@@ -62,7 +62,7 @@ def test_reading_the_consent_adds_vary_cookie(rf: RequestFactory) -> None:
 
     response = CookieConsentMiddleware(view)(rf.get("/"))
     assert response.content == b"False"
-    assert response["Vary"] == "Cookie"
+    assert response["Vary"] == "Cookie, Sec-GPC"
 
 
 async def test_async_path(rf: RequestFactory) -> None:
@@ -73,7 +73,7 @@ async def test_async_path(rf: RequestFactory) -> None:
     middleware = CookieConsentMiddleware(view)
     response = await middleware(rf.get("/"))
     assert response.content == b"True"
-    assert response["Vary"] == "Cookie"
+    assert response["Vary"] == "Cookie, Sec-GPC"
 
 
 def test_pages_with_the_banner_vary_on_cookie(client: Client) -> None:

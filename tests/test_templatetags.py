@@ -83,3 +83,12 @@ def test_consent_granted_needs_the_request() -> None:
     template = Template('{% load cookie_consent %}{% if request|consent_granted:"x" %}{% endif %}')
     with pytest.raises(ImproperlyConfigured, match="applies to the request"):
         template.render(Context())
+
+
+def test_no_banner_on_the_consent_pages_themselves() -> None:
+    from django.urls import resolve
+
+    request = RequestFactory().get("/cookies/preferences/")
+    request.resolver_match = resolve("/cookies/preferences/")
+    template = Template("{% load cookie_consent %}{% cookie_consent_banner %}")
+    assert template.render(Context({"request": request})) == ""

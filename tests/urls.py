@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cookie_consent.views import gpc_json
 from tests import views
 
 urlpatterns = [
@@ -8,6 +9,8 @@ urlpatterns = [
     path("cookies/", include("cookie_consent.urls")),
     path("page/", views.page),
     path("async-page/", views.async_page),
+    path(".well-known/gpc.json", gpc_json),
+    path("head/", views.head_page),
     path("echo/", views.cookies),
     path("async-echo/", views.async_cookies),
     path("raw-cookie-header/", views.raw_cookie_header),

@@ -74,3 +74,9 @@ def file(request: HttpRequest) -> FileResponse:
     response = FileResponse(io.BytesIO(b"file body"), filename="a.txt")
     response.set_cookie("_ga", "GA1.1")
     return response
+
+
+def head_page(request: HttpRequest) -> HttpResponse:
+    """A page with Consent Mode defaults in its head (and a CSP nonce when asked)."""
+    context = {"csp_nonce": request.GET["nonce"]} if "nonce" in request.GET else {}
+    return render(request, "head.html", context)

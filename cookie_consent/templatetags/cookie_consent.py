@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
@@ -10,12 +11,14 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.base import FilterExpression, Parser, Token
 from django.template.context import Context
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from cookie_consent.consent_mode import default_command
 from cookie_consent.state import get_consent
 from cookie_consent.views import safe_next
 
@@ -49,12 +52,19 @@ def _render(context: Context, name: str, values: dict[str, Any]) -> SafeString:
 def cookie_consent_banner(context: Context) -> str:
     """The consent banner, while the visitor has something to decide; else nothing."""
     request = _request(context, "cookie_consent_banner")
+    if _on_consent_page(request):
+        return ""
     consent = get_consent(request)
-    if not consent.needs_decision or _on_consent_page(request):
+    if consent.needs_decision:
+        template = "cookie_consent/banner.html"
+    elif consent.refused_by_gpc:
+        # GPC answered everything the banner would ask: say so instead of asking.
+        template = "cookie_consent/gpc_notice.html"
+    else:
         return ""
     return _render(
         context,
-        "cookie_consent/banner.html",
+        template,
         {
             "consent": consent,
             "csrf_token": get_token(request),
@@ -82,6 +92,24 @@ def cookie_consent_settings_link(context: Context, text: str = "") -> str:
         urlencode({"next": safe_next(request, back, request.get_full_path())}),
         text or _("Cookie settings"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def google_consent_mode(context: Context) -> str:
+    """Consent Mode v2 ``default`` for the visitor, in ``<head>`` before any Google tag."""
+    consent = get_consent(_request(context, "google_consent_mode"))
+    return format_html(
+        '<script src="{}" data-cc-consent-mode="{}"{}></script>',
+        static("cookie_consent/consent-mode.js"),
+        json.dumps(default_command(consent), separators=(",", ":")),
+        nonce_attribute(context),
+    )
+
+
+def nonce_attribute(context: Context) -> str:
+    """`` nonce="…"`` when the page has a CSP nonce (Django 6's context or django-csp's)."""
+    nonce = context.get("csp_nonce") or getattr(context.get("request"), "csp_nonce", None)
+    return format_html(' nonce="{}"', nonce) if nonce else ""
 
 
 @register.filter
