@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,14 @@ def _setting_error(id: str, setting: str, value: Any, expected: str) -> Error:
         hint=f"Fix or remove COOKIE_CONSENT_{setting} in your settings.",
         id=f"cookie_consent.{id}",
     )
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
 
 def _is_whole(value: Any) -> bool:
@@ -102,6 +111,38 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
     ),
     ("E018", "CONTROLLER", lambda v: isinstance(v, str), "a string"),
     ("E019", "JURISDICTION", lambda v: isinstance(v, str), "a string"),
+    (
+        "E020",
+        "GPC_LAST_UPDATE",
+        lambda v: isinstance(v, str) and _is_date(v),
+        "a date as YYYY-MM-DD",
+    ),
+    (
+        "E021",
+        "CONSENT_MODE_WAIT_FOR_UPDATE",
+        lambda v: v is None or (_is_whole(v) and v >= 0),
+        "None or a number of milliseconds",
+    ),
+    (
+        "E022",
+        "CONSENT_MODE_REGION",
+        lambda v: (
+            v is None or (isinstance(v, list | tuple) and all(isinstance(r, str) for r in v))
+        ),
+        "None or a list of ISO 3166-2 region codes such as ['ES', 'US-AK']",
+    ),
+    (
+        "E023",
+        "CONSENT_MODE_ADS_DATA_REDACTION",
+        lambda v: v is None or isinstance(v, bool),
+        "None (not set), True or False",
+    ),
+    (
+        "E024",
+        "CONSENT_MODE_URL_PASSTHROUGH",
+        lambda v: v is None or isinstance(v, bool),
+        "None (not set), True or False",
+    ),
     (
         "E011",
         "COOKIE_SECURE",

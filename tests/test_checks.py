@@ -92,6 +92,12 @@ def test_checks_are_registered() -> None:
         ("RECORD_RETENTION_DAYS", 0, "E017"),
         ("CONTROLLER", None, "E018"),
         ("JURISDICTION", 1, "E019"),
+        ("GPC_LAST_UPDATE", "29/11/2026", "E020"),
+        ("GPC_LAST_UPDATE", "20261129", "E020"),
+        ("CONSENT_MODE_WAIT_FOR_UPDATE", -1, "E021"),
+        ("CONSENT_MODE_REGION", "ES", "E022"),
+        ("CONSENT_MODE_ADS_DATA_REDACTION", "yes", "E023"),
+        ("CONSENT_MODE_URL_PASSTHROUGH", 1, "E024"),
     ],
 )
 def test_more_bad_settings(setting: str, value: Any, check_id: str) -> None:
@@ -114,6 +120,10 @@ def test_more_bad_settings(setting: str, value: Any, check_id: str) -> None:
         ("RECORD_RETENTION_DAYS", 30),
         ("CONTROLLER", "Example Ltd, privacy@example.com"),
         ("JURISDICTION", "EU"),
+        ("GPC_LAST_UPDATE", "2027-01-15"),
+        ("CONSENT_MODE_WAIT_FOR_UPDATE", None),
+        ("CONSENT_MODE_REGION", ["ES", "US-AK"]),
+        ("CONSENT_MODE_ADS_DATA_REDACTION", False),
     ],
 )
 def test_more_good_values(setting: str, value: Any) -> None:
