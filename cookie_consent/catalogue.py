@@ -33,7 +33,7 @@ from django.db import router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cookie_consent import names
+from cookie_consent import expiry, names
 from cookie_consent.conf import conf
 
 logger = logging.getLogger(__name__)
@@ -100,9 +100,11 @@ class Catalogue:
 
     __slots__ = (
         "_by_slug",
+        "_compiled",
         "_exact",
         "_pattern_categories",
         "_patterns",
+        "_variants",
         "categories",
         "generation",
         "provisional",
@@ -133,6 +135,8 @@ class Catalogue:
         # The most specific pattern (most literal characters) wins where several match.
         patterns.sort(key=lambda item: -len(item[0].replace(names.WILDCARD, "")))
         self._pattern_categories = [category for _, category in patterns]
+        self._compiled = {p: re.compile(names.pattern_to_regex(p)) for p, _ in patterns}
+        self._variants: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._patterns = (
             re.compile("|".join(f"({names.pattern_to_regex(p)})" for p, _ in patterns))
             if patterns
@@ -154,6 +158,22 @@ class Catalogue:
                 category = self._pattern_categories[match.lastindex - 1]  # type: ignore[operator]
         return category
 
+    def deletion_variants(self, cookie_name: str, host: str) -> tuple[tuple[str, str], ...]:
+        """Where to expire ``cookie_name`` on ``host`` (see expiry.deletion_variants).
+
+        Remembered per snapshot, as the same refused names come back request after
+        request; the memo is emptied when it grows past a bound (names are the client's).
+        """
+        key = (cookie_name, host)
+        variants = self._variants.get(key)
+        if variants is None:
+            if len(self._variants) >= 4096:
+                self._variants.clear()
+            variants = self._variants[key] = expiry.deletion_variants(
+                self.declarations(cookie_name), host
+            )
+        return variants
+
     def declarations(self, cookie_name: str) -> tuple[DeclaredCookie, ...]:
         """Every declared domain/path variant that covers ``cookie_name``."""
         category = self.category_of(cookie_name)
@@ -162,7 +182,8 @@ class Catalogue:
         return tuple(
             c
             for c in category.cookies
-            if c.name == cookie_name or (c.is_pattern and names.matches(c.name, cookie_name))
+            if c.name == cookie_name
+            or (c.is_pattern and self._compiled[c.name].fullmatch(cookie_name) is not None)
         )
 
 

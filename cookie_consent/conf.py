@@ -1,7 +1,10 @@
-"""The app's settings, read from ``django.conf.settings`` on every access.
+"""The app's settings, read from ``django.conf.settings`` when first used.
 
 Reading lazily keeps ``override_settings`` working in tests and lets a project change a
-setting without restarting anything that imported this module early.
+setting without restarting anything that imported this module early. Each value is then
+kept until Django announces a settings change (``setting_changed``, which
+``override_settings`` sends): a setting left at its default would otherwise cost an
+AttributeError inside ``getattr`` on every read, several times per request.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 UNDECLARED_POLICIES = ("strip", "report", "allow")
 
@@ -19,8 +24,18 @@ DEFAULT_MAX_AGE = 182 * 24 * 60 * 60
 class Settings:
     """Typed access to every ``COOKIE_CONSENT_*`` setting, with its default."""
 
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
     def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, f"COOKIE_CONSENT_{name}", default)
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = getattr(settings, f"COOKIE_CONSENT_{name}", default)
+            return value
+
+    def forget(self) -> None:
+        self._values.clear()
 
     @property
     def COOKIE_NAME(self) -> str:
@@ -133,3 +148,8 @@ class Settings:
 
 
 conf = Settings()
+
+
+@receiver(setting_changed)
+def _setting_changed(**kwargs: Any) -> None:
+    conf.forget()

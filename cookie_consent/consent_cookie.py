@@ -15,11 +15,14 @@ nothing, never to a grant.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from django.conf import settings
 from django.core import signing
 
 VERSION = "1"
@@ -79,8 +82,18 @@ def decode(value: str | None) -> StoredConsent | None:
     """The stored consent, or ``None`` for anything that is not a value we signed."""
     if not value or len(value) > MAX_LENGTH:
         return None
+    return _decode(value, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+# A visitor sends the same value on every request: checking its signature once per
+# process is enough. The keys are part of the cache key, so a rotation takes effect.
+@functools.lru_cache(maxsize=4096)
+def _decode(value: str, key: str, fallback_keys: tuple[str, ...]) -> StoredConsent | None:
+    signer = signing.Signer(
+        key=key, fallback_keys=list(fallback_keys), salt=SALT, sep="~", algorithm="sha256"
+    )
     try:
-        payload = _signer().unsign(value)
+        payload = signer.unsign(value)
     except signing.BadSignature:
         return None
     version, _, rest = payload.partition("|")
@@ -93,4 +106,5 @@ def decode(value: str | None) -> StoredConsent | None:
         if match is None or match[1] in decisions or len(decisions) >= MAX_DECISIONS:
             return None
         decisions[match[1]] = Decision(match[2] != "0", match[3], int(match[4]), match[2] == "2")
-    return StoredConsent(consent_id, decisions)
+    # Shared by every request that sends this value: read-only.
+    return StoredConsent(consent_id, MappingProxyType(decisions))

@@ -23,6 +23,7 @@ from django.utils.http import parse_http_date_safe
 
 from cookie_consent import names, undeclared
 from cookie_consent.conf import conf
+from cookie_consent.decorators import exempt_views
 from cookie_consent.expiry import expire
 from cookie_consent.state import ConsentState, get_consent
 
@@ -45,6 +46,7 @@ def essential_names() -> frozenset[str]:
 @receiver(setting_changed)
 def _settings_changed(**kwargs: Any) -> None:
     essential_names.cache_clear()
+    _exempt_path.cache_clear()  # ROOT_URLCONF may have changed
 
 
 def allowed(state: ConsentState, name: str, *, seen_in: str | None, path: str = "") -> bool:
@@ -63,12 +65,21 @@ def is_exempt(request: HttpRequest) -> bool:
     prefixes = conf.EXEMPT_PATHS
     if prefixes and request.path_info.startswith(tuple(prefixes)):
         return True
+    if not exempt_views:
+        return False
     match = getattr(request, "resolver_match", None)
     if match is None:
-        try:
-            match = resolve(request.path_info, getattr(request, "urlconf", None))
-        except Resolver404:
-            return False
+        return _exempt_path(request.path_info, getattr(request, "urlconf", None))
+    return getattr(match.func, "cookie_consent_exempt", False) is True
+
+
+@functools.lru_cache(maxsize=1024)
+def _exempt_path(path: str, urlconf: str | None) -> bool:
+    """Whether the view at ``path`` is exempt, before Django has resolved it itself."""
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return False
     return getattr(match.func, "cookie_consent_exempt", False) is True
 
 
@@ -76,7 +87,7 @@ def strip_request(request: HttpRequest) -> None:
     """Remove refused and (under "strip") undeclared cookies before anything reads them."""
     essentials = essential_names()
     received = [name for name in request.COOKIES if name not in essentials]
-    # The names to look at again once the response is known (see expire_refused).
+    # The names to look at again once the response is known (see enforce_response).
     request._cookie_consent_received = received  # type: ignore[attr-defined]
     if not received or is_exempt(request):
         return
@@ -86,6 +97,8 @@ def strip_request(request: HttpRequest) -> None:
         for name in received
         if not allowed(state, name, seen_in=undeclared.REQUEST, path=request.path)
     }
+    # The response side reuses these verdicts unless a decision changes the state.
+    request._cookie_consent_refused = (state, refused)  # type: ignore[attr-defined]
     if refused:
         request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in refused}
         request.META["HTTP_COOKIE"] = _without(request.META.get("HTTP_COOKIE", ""), refused)
@@ -123,14 +136,19 @@ def enforce_response(request: HttpRequest, response: HttpResponseBase) -> None:
             del response.cookies[name]
     if raw and not _raw_allowed(state, raw, request.path):
         del response.headers["Set-Cookie"]
-    for name in received:
+    judged_state, judged = getattr(request, "_cookie_consent_refused", (None, set()))
+    refused = [
+        name
+        for name in received
         # A name that is no cookie token cannot be written in a Set-Cookie, nor expired.
-        if (
-            name not in response.cookies
-            and not allowed(state, name, seen_in=None)
-            and names.is_valid_name(name)
-        ):
-            expire(request, response, name, state.catalogue.declarations(name))
+        if name not in response.cookies
+        and (name in judged if state is judged_state else not allowed(state, name, seen_in=None))
+        and names.is_valid_name(name)
+    ]
+    if refused:
+        host, secure = request.get_host(), request.is_secure()
+        for name in refused:
+            expire(response, name, state.catalogue.deletion_variants(name, host), secure)
 
 
 def _raw_allowed(state: ConsentState, header: str, path: str) -> bool:

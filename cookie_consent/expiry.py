@@ -11,15 +11,18 @@ one ``Set-Cookie`` header per morsel they iterate.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from http.cookies import Morsel, SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from cookie_consent.catalogue import DeclaredCookie
+if TYPE_CHECKING:
+    # catalogue.py imports this module.
+    from cookie_consent.catalogue import DeclaredCookie
+
 
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
@@ -64,7 +67,9 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def deletion_variants(declarations: Iterable[DeclaredCookie], host: str) -> list[tuple[str, str]]:
+def deletion_variants(
+    declarations: Iterable[DeclaredCookie], host: str
+) -> tuple[tuple[str, str], ...]:
     """(domain, path) pairs to expire; ``""`` is host-only. Undeclared: host-only ``/``."""
     variants = [("", "/")]
     declared = list(declarations)
@@ -72,7 +77,7 @@ def deletion_variants(declarations: Iterable[DeclaredCookie], host: str) -> list
         variants.append((_dotted(cookie.domain), cookie.path))
     if declared:
         variants += [(domain, "/") for domain in host_domains(host)]
-    return list(dict.fromkeys(variants))
+    return tuple(dict.fromkeys(variants))
 
 
 def _dotted(domain: str) -> str:
@@ -80,27 +85,31 @@ def _dotted(domain: str) -> str:
 
 
 def expire(
-    request: HttpRequest,
-    response: HttpResponseBase,
-    name: str,
-    declarations: Iterable[DeclaredCookie],
+    response: HttpResponseBase, name: str, variants: Sequence[tuple[str, str]], secure: bool
 ) -> None:
-    """Add a deletion of ``name`` for each variant to ``response``."""
+    """Add a deletion of ``name`` for each (domain, path) variant to ``response``."""
     cookies = response.cookies
     if not isinstance(cookies, VariantCookies):
         cookies = VariantCookies()
         dict.update(cookies, response.cookies)
         response.cookies = cookies
-    for index, (domain, path) in enumerate(deletion_variants(declarations, request.get_host())):
-        morsel: Morsel[str] = Morsel()
-        morsel.set(name, "", '""')
-        morsel.update({"expires": EPOCH, "max-age": "0", "path": path})
-        if domain:
-            morsel["domain"] = domain
-        if request.is_secure():
-            # A browser lets only a secure response replace a Secure cookie.
-            morsel["secure"] = True
-        if index == 0:
-            dict.__setitem__(cookies, name, morsel)
-        else:
-            cookies.variants.append(morsel)
+    # The first is a morsel of its own: code after us (a test client's jar, another
+    # middleware) may take it and change it. The others are only ever written out, so
+    # they are built once and shared.
+    domain, path = variants[0]
+    dict.__setitem__(cookies, name, _deletion(name, domain, path, secure).copy())
+    cookies.variants.extend(_deletion(name, d, p, secure) for d, p in variants[1:])
+
+
+@functools.lru_cache(maxsize=4096)
+def _deletion(name: str, domain: str, path: str, secure: bool) -> Morsel[str]:
+    """A deletion ``Set-Cookie``; built once per variant, never changed after."""
+    morsel: Morsel[str] = Morsel()
+    morsel.set(name, "", '""')
+    morsel.update({"expires": EPOCH, "max-age": "0", "path": path})
+    if domain:
+        morsel["domain"] = domain
+    if secure:
+        # A browser lets only a secure response replace a Secure cookie.
+        morsel["secure"] = True
+    return morsel

@@ -467,3 +467,26 @@ def test_exempt_requests_record_nothing(client: Client) -> None:
     response = client.get("/api/echo/")
     assert undeclared.pending_names() == set()
     assert "Vary" not in response
+
+
+def test_no_url_resolution_while_no_view_is_exempt(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cookie_consent import enforcement
+
+    monkeypatch.setattr(enforcement, "exempt_views", set())
+    monkeypatch.setattr(enforcement, "resolve", None)  # would fail if called
+    client.cookies["_ga"] = "1"
+    assert json.loads(client.get("/exempt/").content) == []
+
+
+def test_deletion_variants_memo_is_bounded() -> None:
+    snapshot = catalogue.get_catalogue()
+    for index in range(4100):
+        snapshot.deletion_variants(f"_n{index}", "testserver")
+    assert len(snapshot._variants) <= 4096
+    assert snapshot.deletion_variants("_ga", "www.example.com") == (
+        ("", "/"),
+        (".example.com", "/"),
+        (".www.example.com", "/"),
+    )
