@@ -1,0 +1,1 @@
+"""The parts of benchmarks/run.py: workers, servers, sizes, environment and report."""

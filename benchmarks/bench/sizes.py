@@ -1,0 +1,97 @@
+"""What a browser downloads: the app's static files beside two JavaScript consent managers."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# The files each library's documentation has a site include, from its npm package.
+LIBRARIES = (
+    (
+        "vanilla-cookieconsent@3.1.0",
+        ("package/dist/cookieconsent.umd.js", "package/dist/cookieconsent.css"),
+        15_400,
+    ),
+    # klaro.js is the default build, its CSS inside the script.
+    ("klaro@0.7.22", ("package/dist/klaro.js",), 69_000),
+)
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    raw: int
+    gzipped: int
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str
+    assets: tuple[Asset, ...]
+    # Set when the figure is the documented fallback, not a measurement.
+    note: str = ""
+
+    @property
+    def raw(self) -> int:
+        return sum(asset.raw for asset in self.assets)
+
+    @property
+    def gzipped(self) -> int:
+        return sum(asset.gzipped for asset in self.assets)
+
+
+def gzipped_size(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def shipped(static_dir: Path) -> Bundle:
+    """Every .js and .css file the app ships, each compressed on its own, as served."""
+    files = sorted(p for p in static_dir.rglob("*") if p.suffix in (".js", ".css"))
+    assets = tuple(
+        Asset(
+            str(p.relative_to(static_dir.parent.parent)),
+            len(p.read_bytes()),
+            gzipped_size(p.read_bytes()),
+        )
+        for p in files
+    )
+    return Bundle("django-cookie-guard (cookie_consent/static/cookie_consent/)", assets)
+
+
+def library(spec: str, members: tuple[str, ...], fallback: int) -> Bundle:
+    """``npm pack`` the package into a temporary folder and measure ``members``."""
+    npm = shutil.which("npm")
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            if npm is None:
+                raise OSError("npm is not installed")
+            done = subprocess.run(
+                [npm, "pack", spec, "--pack-destination", folder, "--silent"],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=True,
+            )
+            archive = Path(folder) / done.stdout.strip().splitlines()[-1]
+            with tarfile.open(archive) as tar:
+                assets = []
+                for member in members:
+                    extracted = tar.extractfile(member)
+                    assert extracted is not None, member
+                    data = extracted.read()
+                    assets.append(
+                        Asset(member.removeprefix("package/"), len(data), gzipped_size(data))
+                    )
+        except (OSError, subprocess.SubprocessError, KeyError, tarfile.TarError) as error:
+            note = f"npm unreachable ({error}); documented figure used instead"
+            return Bundle(spec, (Asset(", ".join(members), 0, fallback),), note)
+    return Bundle(spec, tuple(assets))
+
+
+def all_bundles(static_dir: Path) -> list[Bundle]:
+    return [shipped(static_dir)] + [library(*entry) for entry in LIBRARIES]
