@@ -20,6 +20,7 @@ from typing import Any
 
 from bench import environment, expect, report, serve, sizes, workers
 from bench.environment import BENCH_DIR, REPO
+from bench.results import Results
 from bench.workers import Spec
 
 WORK = BENCH_DIR / ".work"
@@ -101,7 +102,7 @@ def specs(arguments: argparse.Namespace, pg_name: str | None) -> list[Spec]:
     return plan
 
 
-def in_process(results: report.Results, plan: list[Spec], arguments: argparse.Namespace) -> None:
+def in_process(results: Results, plan: list[Spec], arguments: argparse.Namespace) -> None:
     print(f"bench: starting {len(plan)} workers: {', '.join(s.key for s in plan)}", flush=True)
     running = workers.start(plan)
     try:
@@ -130,9 +131,7 @@ def in_process(results: report.Results, plan: list[Spec], arguments: argparse.Na
         workers.close(running)
 
 
-def under_servers(
-    results: report.Results, plan: list[Spec], arguments: argparse.Namespace
-) -> None:
+def under_servers(results: Results, plan: list[Spec], arguments: argparse.Namespace) -> None:
     wrk, reason = serve.ensure_wrk()
     if wrk is None:
         results.notes.append(f"gunicorn/wrk skipped: {reason}")
@@ -166,7 +165,7 @@ def command_line() -> str:
     return shlex.join([str(shown), "benchmarks/run.py", *sys.argv[1:]])
 
 
-def save_json(results: report.Results) -> Path:
+def save_json(results: Results) -> Path:
     """Every figure, for comparing two runs (kept out of git with the rest of .work)."""
 
     def plain(value: Any) -> Any:
@@ -187,7 +186,7 @@ def main() -> int:
     arguments = parse_arguments()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
-    results = report.Results(
+    results = Results(
         command=command_line(),
         mode="quick" if arguments.quick else "full",
         settings={
@@ -218,12 +217,11 @@ def main() -> int:
 
     results.machine["Load average at end"] = environment.load_average()
     results.notes += environment.busy_machine_notes()
-    output = report.Report(results)
     print()
-    print(output.text())
+    print(report.text(results))
     print(f"\nraw figures: {save_json(results).relative_to(REPO)}")
     if arguments.output:
-        arguments.output.write_text(output.markdown())
+        arguments.output.write_text(report.markdown(results))
         print(f"written: {arguments.output}")
     return 1 if results.problems else 0
 
