@@ -17,7 +17,7 @@ def defaults(
 ) -> dict[str, Any]:
     html = client.get(url, headers=headers).text
     match = re.search(
-        r'<script src="/static/cookie_consent/consent-mode.js" data-cc-consent-mode="([^"]*)"',
+        r'<script src="/static/cookie_consent/cookie-consent.js" data-cc-consent-mode="([^"]*)"',
         html,
     )
     assert match is not None, html

@@ -20,7 +20,15 @@ pytestmark = pytest.mark.slow
 
 MANAGE = Path(__file__).resolve().parent.parent / "example_project" / "manage.py"
 
-PAGES = ("/", "/about/", "/analytics/", "/cookies/", "/cookies/preferences/", "/admin/login/")
+PAGES = (
+    "/",
+    "/about/",
+    "/analytics/",
+    "/cookies/",
+    "/cookies/preferences/",
+    "/admin/login/",
+    "/.well-known/gpc.json",
+)
 
 # Prints the catalogue and the status of every page, as one JSON object.
 REPORT_SCRIPT = f"""
@@ -76,6 +84,7 @@ print(json.dumps(steps))
 """
 
 ANALYTICS_SCRIPT = "/static/pages/fake-analytics.js"
+APP_SCRIPT = "/static/cookie_consent/cookie-consent.js"
 
 # The reference cookie policy's words, verbatim (its “front et back office” included).
 NECESSARY_DESCRIPTION = (
@@ -293,8 +302,21 @@ class Page(HTMLParser):
         return [e for e in self.elements if name in (e.attrs.get("class") or "").split()]
 
     def scripts(self) -> list[tuple[str | None, str | None]]:
-        """The ``src`` of every script, with the gate around it."""
-        return [(e.attrs.get("src"), e.gate) for e in self.elements if e.tag == "script"]
+        """The ``src`` of every script of the site's own, with the gate around it."""
+        return [
+            (e.attrs.get("src"), e.gate)
+            for e in self.elements
+            if e.tag == "script" and e not in self.app_scripts()
+        ]
+
+    def app_scripts(self) -> list[Element]:
+        """The app's script (in <head> for Consent Mode, deferred after it) and its state."""
+        return [
+            e
+            for e in self.elements
+            if e.tag == "script"
+            and (e.attrs.get("src") == APP_SCRIPT or e.attrs.get("type") == "application/json")
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -337,6 +359,18 @@ def test_banner_comes_between_the_skip_link_and_the_page(visit: dict[str, Any]) 
     ]
 
     assert landmarks == ["skip-link", "cc-banner", "site-header"]
+
+
+def test_every_page_has_the_apps_script_and_state(visit: dict[str, Any]) -> None:
+    for step in ("home", "analytics_after_reject", "policy"):
+        scripts = page(visit, step).app_scripts()
+
+        assert [(e.attrs.get("src"), "defer" in e.attrs) for e in scripts] == [
+            (APP_SCRIPT, False),
+            (APP_SCRIPT, True),
+            (None, False),
+        ]
+        assert "data-cc-consent-mode" in scripts[0].attrs
 
 
 def test_analytics_stays_inert_before_any_decision(visit: dict[str, Any]) -> None:

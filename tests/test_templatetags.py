@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template, TemplateSyntaxError
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
+
+from cookie_consent.models import CookieCategory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,4 +97,88 @@ def test_no_banner_on_the_consent_pages_themselves() -> None:
     request = RequestFactory().get("/cookies/preferences/")
     request.resolver_match = resolve("/cookies/preferences/")
     template = Template("{% load cookie_consent %}{% cookie_consent_banner %}")
-    assert template.render(Context({"request": request})) == ""
+    html = template.render(Context({"request": request}))
+    assert "cc-banner" not in html
+    # The assets stay, for the footer's settings link; the dialog would repeat the page.
+    assert '<script src="/static/cookie_consent/cookie-consent.js" defer>' in html
+    assert "<dialog" not in html
+
+
+def state_island(html: str) -> dict[str, Any]:
+    match = re.search(r'<script type="application/json" data-cc-state[^>]*>(.*?)</script>', html)
+    assert match is not None, html
+    return json.loads(match[1])  # type: ignore[no-any-return]
+
+
+def test_banner_tag_brings_the_assets_to_every_page(client: Client) -> None:
+    client.post("/cookies/update/", {"action": "reject_all"})
+    page = client.get("/page/").text
+
+    assert '<link rel="stylesheet" href="/static/cookie_consent/cookie-consent.css">' in page
+    assert '<script src="/static/cookie_consent/cookie-consent.js" defer></script>' in page
+    assert "<dialog" in page
+    assert state_island(page)["needs_decision"] is False
+
+
+def test_the_script_gets_the_pages_state_without_the_long_texts() -> None:
+    CookieCategory.objects.filter(slug="statistics").update(name="</script><!-- & more")
+    html = render("{% cookie_consent_banner %}")
+
+    state = state_island(html)
+    assert [c["slug"] for c in state["categories"]] == [
+        "necessary",
+        "statistics",
+        "first_party",
+        "third_party",
+    ]
+    assert set(state["categories"][1]) == {
+        "slug",
+        "name",
+        "required",
+        "needs_consent",
+        "granted",
+        "status",
+        "consent_mode",
+    }
+    # Nothing in a name can end the <script> element early.
+    assert state["categories"][1]["name"] == "</script><!-- & more"
+    assert "\\u003C/script\\u003E\\u003C!-- \\u0026 more" in html
+
+
+def test_the_scripts_texts_are_translatable_attributes() -> None:
+    html = render("{% cookie_consent_banner %}")
+    assert 'data-cc-saved="Your cookie choices are saved."' in html
+    assert 'data-cc-failed="Your cookie choice could not be saved. Please try again."' in html
+    assert "data-cc-withdrawn=" in html
+    assert 'data-cc-preferences="/cookies/preferences/?next=%2Fpage%2F"' in html
+
+
+def test_every_element_carries_the_nonce() -> None:
+    html = render("{% google_consent_mode %}{% cookie_consent_banner %}", csp_nonce="n0nce")
+    tags = re.findall(r"<(?:script|link|style)\b[^>]*>", html)
+    assert len(tags) == 4
+    assert all(' nonce="n0nce"' in tag for tag in tags), tags
+
+
+def test_what_gpc_would_refuse_is_marked_for_the_script() -> None:
+    CookieCategory.objects.filter(slug="first_party").update(honors_gpc=False)
+    html = render("{% cookie_consent_banner %}")
+
+    assert " data-cc-gpc>" in html  # the root: the site honours the signal
+    marked = re.findall(
+        r'<div class="cc-choice"( data-cc-gpc)?>\s*<input [^>]*value="(\w+)"', html
+    )
+    assert marked == [
+        (" data-cc-gpc", "statistics"),
+        ("", "first_party"),
+        (" data-cc-gpc", "third_party"),
+    ]
+    template = html[html.index("<template data-cc-gpc-template>") :]
+    assert "these cookies: Statistical cookies, Third-party cookies." in template
+
+
+@override_settings(COOKIE_CONSENT_HONOR_GPC=False)
+def test_nothing_is_marked_when_the_site_ignores_gpc() -> None:
+    html = render("{% cookie_consent_banner %}")
+    assert "data-cc-gpc" not in html
+    assert 'id="cc-banner"' in html

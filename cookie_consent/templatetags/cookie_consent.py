@@ -18,9 +18,11 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from cookie_consent.catalogue import Category
+from cookie_consent.conf import conf
 from cookie_consent.consent_mode import default_command
-from cookie_consent.state import get_consent
-from cookie_consent.views import safe_next
+from cookie_consent.state import ConsentState, get_consent
+from cookie_consent.views import safe_next, state_json
 
 register = template.Library()
 
@@ -48,25 +50,65 @@ def _render(context: Context, name: str, values: dict[str, Any]) -> SafeString:
         return mark_safe(template_.render(context))
 
 
+BANNER = "cookie_consent/banner.html"
+GPC_NOTICE = "cookie_consent/gpc_notice.html"
+# Inside the script element, "</script>" or "<!--" in a name would end or break it.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def _notice(request: HttpRequest, consent: ConsentState) -> str | None:
+    """The template of what the visitor must see first: the banner, the GPC notice, or none."""
+    if _on_consent_page(request):
+        return None
+    if consent.needs_decision:
+        return BANNER
+    if consent.refused_by_gpc:
+        # GPC answered everything the banner would ask: say so instead of asking.
+        return GPC_NOTICE
+    return None
+
+
+def _gpc_covered(consent: ConsentState) -> list[Category]:
+    """Categories the banner asks about that a GPC signal would refuse.
+
+    The server refuses them itself when the request carries ``Sec-GPC: 1``; the script
+    does when only ``navigator.globalPrivacyControl`` says so (docs/gpc.rst).
+    """
+    return [c for c in consent.pending if c.honors_gpc] if conf.HONOR_GPC else []
+
+
+def _state_island(consent: ConsentState, nonce: str) -> SafeString:
+    """The API's state for the script, without the texts it does not need on every page."""
+    state = state_json(consent)
+    for category in state["categories"]:
+        del category["description"], category["cookies"]
+    text = json.dumps(state, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
+    return format_html(
+        '<script type="application/json" data-cc-state{}>{}</script>', nonce, mark_safe(text)
+    )
+
+
 @register.simple_tag(takes_context=True)
 def cookie_consent_banner(context: Context) -> str:
-    """The consent banner, while the visitor has something to decide; else nothing."""
+    """The app's stylesheet and script, and the banner while a decision is needed."""
     request = _request(context, "cookie_consent_banner")
-    if _on_consent_page(request):
-        return ""
     consent = get_consent(request)
-    if consent.needs_decision:
-        template = "cookie_consent/banner.html"
-    elif consent.refused_by_gpc:
-        # GPC answered everything the banner would ask: say so instead of asking.
-        template = "cookie_consent/gpc_notice.html"
-    else:
-        return ""
+    notice = _notice(request, consent)
+    nonce = nonce_attribute(context)
     return _render(
         context,
-        template,
+        "cookie_consent/root.html",
         {
             "consent": consent,
+            "notice": notice,
+            "gpc_categories": consent.refused_by_gpc,
+            "gpc_covered": _gpc_covered(consent) if notice == BANNER else [],
+            "honor_gpc": conf.HONOR_GPC,
+            # The dialog would repeat the consent pages' own forms.
+            "dialog": not _on_consent_page(request),
+            "preferences_url": _preferences_url(request),
+            "state": _state_island(consent, nonce),
+            "nonce": nonce,
             "csrf_token": get_token(request),
             "next": request.get_full_path(),
         },
@@ -83,15 +125,18 @@ def cookie_declaration(context: Context) -> str:
 @register.simple_tag(takes_context=True)
 def cookie_consent_settings_link(context: Context, text: str = "") -> str:
     """A link that reopens the visitor's choice, for a footer."""
-    request = _request(context, "cookie_consent_settings_link")
-    # On the consent pages, keep pointing back to the page the visitor came from.
-    back = request.GET.get("next") if _on_consent_page(request) else None
     return format_html(
-        '<a class="cc-settings-link" href="{}?{}" data-cc-open-preferences>{}</a>',
-        reverse("cookie_consent:preferences"),
-        urlencode({"next": safe_next(request, back, request.get_full_path())}),
+        '<a class="cc-settings-link" href="{}" data-cc-open-preferences>{}</a>',
+        _preferences_url(_request(context, "cookie_consent_settings_link")),
         text or _("Cookie settings"),
     )
+
+
+def _preferences_url(request: HttpRequest) -> str:
+    """The preferences page, returning to this page (or, on the consent pages, the origin)."""
+    back = request.GET.get("next") if _on_consent_page(request) else None
+    query = urlencode({"next": safe_next(request, back, request.get_full_path())})
+    return f"{reverse('cookie_consent:preferences')}?{query}"
 
 
 @register.simple_tag(takes_context=True)
@@ -99,8 +144,9 @@ def google_consent_mode(context: Context) -> str:
     """Consent Mode v2 ``default`` for the visitor, in ``<head>`` before any Google tag."""
     consent = get_consent(_request(context, "google_consent_mode"))
     return format_html(
+        # The app's one script: this copy, not deferred, sets the defaults at once.
         '<script src="{}" data-cc-consent-mode="{}"{}></script>',
-        static("cookie_consent/consent-mode.js"),
+        static("cookie_consent/cookie-consent.js"),
         json.dumps(default_command(consent), separators=(",", ":")),
         nonce_attribute(context),
     )
