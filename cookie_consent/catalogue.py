@@ -25,7 +25,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import caches
@@ -35,6 +35,7 @@ from django.dispatch import receiver
 
 from cookie_consent import expiry, names
 from cookie_consent.conf import conf
+from cookie_consent.translation import Translations, localize, localize_duration
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,28 @@ class DeclaredCookie:
     duration: str
     domain: str
     path: str
+    # {"fr": {"purpose": "…"}}: the admin's own texts per language.
+    translations: Translations = field(default_factory=dict, hash=False)
 
     @property
     def is_pattern(self) -> bool:
         return names.is_pattern(self.name)
+
+    @property
+    def display_provider(self) -> str:
+        return localize(self.provider, self.translations, "provider")
+
+    @property
+    def display_function(self) -> str:
+        return localize(self.function, self.translations, "function")
+
+    @property
+    def display_purpose(self) -> str:
+        return localize(self.purpose, self.translations, "purpose")
+
+    @property
+    def display_duration(self) -> str:
+        return localize_duration(self.duration, self.translations)
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,15 @@ class Category:
     honors_gpc: bool = True
     # Google Consent Mode types this category grants, e.g. ("analytics_storage",).
     consent_mode: tuple[str, ...] = ()
+    translations: Translations = field(default_factory=dict, hash=False)
+
+    @property
+    def display_name(self) -> str:
+        return localize(self.name, self.translations, "name")
+
+    @property
+    def display_description(self) -> str:
+        return localize(self.description, self.translations, "description")
 
 
 def category_revision(
@@ -314,7 +342,15 @@ def load_categories() -> tuple[Category, ...]:
 
     cookies: defaultdict[str, list[DeclaredCookie]] = defaultdict(list)
     for row in Cookie.objects.order_by("name", "domain", "path").values_list(
-        "name", "category__slug", "provider", "function", "purpose", "duration", "domain", "path"
+        "name",
+        "category__slug",
+        "provider",
+        "function",
+        "purpose",
+        "duration",
+        "domain",
+        "path",
+        "translations",
     ):
         cookies[row[1]].append(DeclaredCookie(*row))
     categories = []
@@ -327,6 +363,7 @@ def load_categories() -> tuple[Category, ...]:
         "order",
         "honors_gpc",
         "consent_mode",
+        "translations",
     ):
         declared = tuple(cookies[row["slug"]])
         revision = category_revision(
@@ -344,6 +381,7 @@ def load_categories() -> tuple[Category, ...]:
                 declared,
                 honors_gpc=row["honors_gpc"],
                 consent_mode=tuple(row["consent_mode"].split()),
+                translations=row["translations"],
             )
         )
     return tuple(categories)

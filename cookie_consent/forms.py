@@ -29,7 +29,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args: Any, catalogue: Catalogue, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["categories"].choices = [  # type: ignore[attr-defined]
-            (c.slug, c.name) for c in catalogue.categories
+            (c.slug, c.display_name) for c in catalogue.categories
         ]
 
     def error_text(self) -> str:

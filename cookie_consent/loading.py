@@ -32,6 +32,7 @@ CATEGORY_FIELDS = {
     "order": int,
     "honors_gpc": bool,
     "consent_mode": str,
+    "translations": dict,
     "cookies": list,
 }
 COOKIE_FIELDS = {
@@ -42,6 +43,7 @@ COOKIE_FIELDS = {
     "duration": str,
     "domain": str,
     "path": str,
+    "translations": dict,
 }
 REQUIRED_CATEGORY_FIELDS = ("slug", "name")
 REQUIRED_COOKIE_FIELDS = ("name",)
@@ -136,9 +138,13 @@ class _Checker:
 
 
 def _json_type(python_type: type) -> str:
-    return {str: "a string", bool: "true or false", int: "a whole number", list: "a list"}[
-        python_type
-    ]
+    return {
+        str: "a string",
+        bool: "true or false",
+        int: "a whole number",
+        list: "a list",
+        dict: "an object",
+    }[python_type]
 
 
 def parse_catalogue(text: str, source: str = "<catalogue>") -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cookie_consent import catalogue, names
 from cookie_consent.validation import (
     BLANK_NAME_MESSAGE,
+    TranslationsValidator,
     validate_against_catalogue,
     validate_category_flags,
     validate_consent_mode_types,
@@ -89,6 +90,17 @@ class CookieCategory(models.Model):
         ),
     )
 
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        validators=[TranslationsValidator(("name", "description"))],
+        help_text=_(
+            'Your own texts per language, e.g. {"fr": {"name": "Statistiques"}}. Texts of '
+            "the default catalogue that you have not changed are translated already."
+        ),
+    )
+
     objects = CategoryManager.from_queryset(CatalogueQuerySet)()
 
     class Meta:
@@ -137,6 +149,13 @@ class Cookie(models.Model):
         help_text=_("Empty for the site's own host; “.example.com” for every subdomain."),
     )
     path = models.CharField(_("path"), max_length=255, default="/")
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        validators=[TranslationsValidator(("provider", "function", "purpose", "duration"))],
+        help_text=_('Your own texts per language, e.g. {"fr": {"purpose": "…"}}.'),
+    )
 
     objects = CookieManager.from_queryset(CatalogueQuerySet)()
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from cookie_consent import names
@@ -102,3 +104,41 @@ def validate_consent_mode_types(value: str) -> None:
             code="consent_mode",
             params={"unknown": ", ".join(unknown), "known": ", ".join(CONSENT_MODE_TYPES)},
         )
+
+
+@deconstructible
+class TranslationsValidator:
+    """``{"fr": {"purpose": "…"}}``: languages of LANGUAGES, the given fields, texts."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.fields = fields
+
+    def __call__(self, value: object) -> None:
+        languages = {code for code, _name in settings.LANGUAGES}
+        if not isinstance(value, dict):
+            raise ValidationError(
+                _('Give an object of languages, e.g. {"fr": {"%(field)s": "…"}}.'),
+                code="translations",
+                params={"field": self.fields[0]},
+            )
+        for language, texts in value.items():
+            if language not in languages:
+                raise ValidationError(
+                    _("“%(language)s” is not one of the site's LANGUAGES."),
+                    code="translations_language",
+                    params={"language": language},
+                )
+            if not isinstance(texts, dict) or not all(
+                key in self.fields and isinstance(text, str) for key, text in texts.items()
+            ):
+                raise ValidationError(
+                    _("The texts of “%(language)s” must be an object with the keys %(fields)s."),
+                    code="translations_fields",
+                    params={"language": language, "fields": ", ".join(self.fields)},
+                )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TranslationsValidator) and other.fields == self.fields
+
+    def __hash__(self) -> int:
+        return hash(self.fields)

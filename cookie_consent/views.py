@@ -116,8 +116,8 @@ def state_json(state: ConsentState) -> dict[str, Any]:
         "categories": [
             {
                 "slug": choice.category.slug,
-                "name": choice.category.name,
-                "description": choice.category.description,
+                "name": choice.category.display_name,
+                "description": choice.category.display_description,
                 "required": choice.category.required,
                 "needs_consent": choice.category.needs_consent,
                 "granted": choice.granted,
@@ -127,10 +127,10 @@ def state_json(state: ConsentState) -> dict[str, Any]:
                 "cookies": [
                     {
                         "name": cookie.name,
-                        "provider": cookie.provider,
-                        "function": cookie.function,
-                        "purpose": cookie.purpose,
-                        "duration": cookie.duration,
+                        "provider": cookie.display_provider,
+                        "function": cookie.display_function,
+                        "purpose": cookie.display_purpose,
+                        "duration": cookie.display_duration,
                         "domain": cookie.domain,
                         "path": cookie.path,
                     }

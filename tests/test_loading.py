@@ -156,7 +156,7 @@ def test_every_problem_is_reported_with_its_line_and_field(tmp_path: Path) -> No
     assert [p.strip() for p in problems] == [
         "line 3, categories[0].colour: unknown field; expected one of "
         "['consent_mode', 'cookies', 'description', 'honors_gpc', 'name', 'needs_consent', "
-        "'order', 'required', 'slug']",
+        "'order', 'required', 'slug', 'translations']",
         "line 3, categories[0].required: expected true or false",
         "line 10, categories[0].cookies[1].name: this field is required",
         "line 11, categories[0].cookies[2].path: expected a string",
