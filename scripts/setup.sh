@@ -1,17 +1,22 @@
 # Sourced by test.sh and example.sh: makes a fresh machine ready, and does nothing on a
-# machine that already is. Installs Debian packages the Python ones need (as root only),
-# starts the database and cache servers that are installed but down, and keeps .venv in
-# step with pyproject.toml.
+# machine that already is. Installs Debian packages the Python ones and the browser tests
+# need (as root only), starts the database and cache servers that are installed but down,
+# and keeps .venv in step with pyproject.toml.
 
 python=${PYTHON:-python3}
 
+packages=(libmariadb-dev pkg-config)
+# The browser tests drive Debian's Chromium; CHROMIUM_PATH names another one.
+[ -n "${CHROMIUM_PATH:-}" ] || packages+=(chromium)
 need_apt=()
-for package in libmariadb-dev pkg-config; do
+for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || need_apt+=("$package")
 done
 if [ ${#need_apt[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+elif [ ${#need_apt[@]} -gt 0 ] && command -v apt-get >/dev/null; then
+  echo "setup: missing Debian packages (install them as root): ${need_apt[*]}" >&2
 fi
 
 # The commands these machines use to start each server; each is a no-op when it runs.

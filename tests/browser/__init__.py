@@ -1,0 +1,1 @@
+"""Playwright tests of the banner, the dialog and the script, in Debian's Chromium."""
