@@ -71,8 +71,8 @@ def parse_arguments() -> argparse.Namespace:
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.skip_dcc = arguments.skip_wrk = True
-    arguments.rounds = arguments.rounds or (3 if arguments.quick else 15)
-    arguments.seconds = arguments.seconds or (0.15 if arguments.quick else 0.4)
+    arguments.rounds = arguments.rounds or (5 if arguments.quick else 40)
+    arguments.seconds = arguments.seconds or (0.1 if arguments.quick else 0.15)
     if arguments.output is None and not arguments.quick:
         arguments.output = DOCS
     return arguments

@@ -19,7 +19,9 @@ def sections(r: Results) -> list[tuple[str, str, str]]:
             "after a warm-up, median µs per request. `× bare` is throughput relative to "
             "the bare page for the same kind of visitor (new visitors against the bare "
             "page without cookies; decided ones against the bare page receiving the same "
-            "Cookie header); `per round` is that ratio's range over the rounds.",
+            "Cookie header); `per round (IQR)` is the middle half of that ratio taken round "
+            "by round. CPU µs is the worker's CPU time per request, which leaves out time "
+            "spent waiting for a CPU another process held.",
             tables.pages(r),
         ),
         (

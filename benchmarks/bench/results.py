@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +44,10 @@ class Results:
         return None if mine is None or theirs is None else theirs.cpu_median / mine.cpu_median
 
     def round_range(self, key: str, scenario: str, base: Pair) -> str:
-        """The same ratio round by round (the rounds interleave every pair)."""
+        """The middle half (interquartile range) of the same ratio taken round by round."""
         mine, theirs = self.timing(key, scenario), self.timing(*base)
-        if mine is None or theirs is None:
+        if mine is None or theirs is None or len(mine.rounds) < 2:
             return "—"
         ratios = [b / m for m, b in zip(mine.rounds, theirs.rounds, strict=True)]
-        return f"{min(ratios):.2f}–{max(ratios):.2f}"
+        low, _, high = statistics.quantiles(ratios, n=4)
+        return f"{low:.2f}–{high:.2f}"

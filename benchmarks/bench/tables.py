@@ -77,7 +77,7 @@ def pages(r: Results) -> str:
         "Variant",
         "Visitor",
         "× bare",
-        "per round",
+        "per round (IQR)",
         "µs/request",
         "requests/s",
         "CPU µs",
