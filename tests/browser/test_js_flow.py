@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from unittest import mock
 
 import pytest
@@ -165,13 +164,6 @@ def test_event_and_api(visitor: Visitor) -> None:
     assert len(page.evaluate("__calls")) == 1
 
 
-@pytest.fixture
-def records_fail() -> Iterator[None]:
-    """The consent record cannot be written: the view answers 503 and stores nothing."""
-    with mock.patch("cookie_consent.views.write_record", side_effect=DatabaseError("down")):
-        yield
-
-
 SERVER_ERROR = "Your choice could not be saved just now. Nothing was changed; please try again."
 GENERIC_ERROR = "Your cookie choice could not be saved. Please try again."
 
@@ -181,6 +173,7 @@ def test_a_server_error_is_shown_and_the_banner_stays_usable(visitor: Visitor) -
     accept = page.get_by_role("button", name="Accept all")
     status = page.locator("#cc-banner [data-cc-status]")
 
+    # The consent record cannot be written: the view answers 503 and stores nothing.
     with mock.patch("cookie_consent.views.write_record", side_effect=DatabaseError("down")):
         accept.click()
         expect(status).to_have_text(SERVER_ERROR)
