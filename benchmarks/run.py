@@ -12,6 +12,7 @@ import argparse
 import json
 import shlex
 import shutil
+import subprocess
 import sys
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -137,7 +138,11 @@ def under_servers(results: Results, plan: list[Spec], arguments: argparse.Namesp
         results.notes.append(f"gunicorn/wrk skipped: {reason}")
         return
     by_key = {spec.key: spec for spec in plan}
-    versions = {str(spec.python): serve.ensure_gunicorn(spec.python) for spec in plan}
+    try:
+        versions = {str(spec.python): serve.ensure_gunicorn(spec.python) for spec in plan}
+    except subprocess.CalledProcessError as error:
+        results.notes.append(f"gunicorn/wrk skipped: gunicorn could not be installed ({error})")
+        return
     results.settings["gunicorn"] = " and ".join(sorted(set(versions.values())))
     results.machine["wrk"] = serve.wrk_version(wrk)
     for server in dict.fromkeys(entry[0] for entry in SERVED):
@@ -212,7 +217,7 @@ def main() -> int:
     else:
         under_servers(results, plan, arguments)
     print("bench: measuring the shipped static files", flush=True)
-    results.sizes = sizes.all_bundles(REPO / "cookie_consent" / "static" / "cookie_consent")
+    results.sizes = sizes.all_bundles(REPO)
     results.notes += [f"{b.name}: {b.note}" for b in results.sizes if b.note]
 
     results.machine["Load average at end"] = environment.load_average()

@@ -10,6 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+STATIC_DIR = "cookie_consent/static/cookie_consent"
+
 # The files each library's documentation has a site include, from its npm package.
 LIBRARIES = (
     (
@@ -49,18 +51,14 @@ def gzipped_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def shipped(static_dir: Path) -> Bundle:
+def shipped(repo: Path) -> Bundle:
     """Every .js and .css file the app ships, each compressed on its own, as served."""
-    files = sorted(p for p in static_dir.rglob("*") if p.suffix in (".js", ".css"))
-    assets = tuple(
-        Asset(
-            str(p.relative_to(static_dir.parent.parent)),
-            len(p.read_bytes()),
-            gzipped_size(p.read_bytes()),
-        )
-        for p in files
-    )
-    return Bundle("django-cookie-guard (cookie_consent/static/cookie_consent/)", assets)
+    static_dir = repo / STATIC_DIR
+    assets = []
+    for path in sorted(p for p in static_dir.rglob("*") if p.suffix in (".js", ".css")):
+        data = path.read_bytes()
+        assets.append(Asset(str(path.relative_to(static_dir)), len(data), gzipped_size(data)))
+    return Bundle(f"django-cookie-guard ({STATIC_DIR}/)", tuple(assets))
 
 
 def library(spec: str, members: tuple[str, ...], fallback: int) -> Bundle:
@@ -93,5 +91,5 @@ def library(spec: str, members: tuple[str, ...], fallback: int) -> Bundle:
     return Bundle(spec, tuple(assets))
 
 
-def all_bundles(static_dir: Path) -> list[Bundle]:
-    return [shipped(static_dir)] + [library(*entry) for entry in LIBRARIES]
+def all_bundles(repo: Path) -> list[Bundle]:
+    return [shipped(repo)] + [library(*entry) for entry in LIBRARIES]
