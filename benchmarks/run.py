@@ -14,6 +14,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
@@ -189,6 +190,7 @@ def save_json(results: Results) -> Path:
 
 def main() -> int:
     arguments = parse_arguments()
+    started = time.monotonic()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     results = Results(
@@ -220,6 +222,7 @@ def main() -> int:
     results.sizes = sizes.all_bundles(REPO)
     results.notes += [f"{b.name}: {b.note}" for b in results.sizes if b.note]
 
+    results.settings["minutes"] = (time.monotonic() - started) / 60
     results.machine["Load average at end"] = environment.load_average()
     results.notes += environment.busy_machine_notes()
     print()
