@@ -100,7 +100,7 @@ def markdown(r: Results) -> str:
         "",
         "It creates what else it needs (django-cookie-consent's virtualenv under "
         "`benchmarks/.venvs/`, gunicorn, wrk, a throwaway PostgreSQL database); this run "
-        f"took {r.settings.get('minutes', 0):.0f} minutes. `--quick` gives a rough sanity "
+        f"took {r.settings.get('minutes', 0):.1f} minutes. `--quick` gives a rough sanity "
         "run in about one. See `benchmarks/README.md` for what each figure means.",
         "",
         "## Machine",
