@@ -291,6 +291,11 @@ class ConsentRecord(models.Model):
         ordering = ("-created_at", "-id")
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("consent_id", "previous_mac"), name="cc_record_one_successor"
+            ),
+        )
         indexes = (
             models.Index(fields=("consent_id", "id"), name="cc_record_chain"),
             models.Index(fields=("created_at", "id"), name="cc_record_time"),

@@ -119,7 +119,6 @@ def write_record(
     user = getattr(request, "user", None)
     record = ConsentRecord(
         consent_id=new.consent_id,
-        created_at=timezone.now(),
         action=action,
         event=event_of(old, new),
         method=method,
@@ -135,21 +134,19 @@ def write_record(
         user_id=user.pk if user is not None and user.is_authenticated else None,
     )
     with transaction.atomic(using=router.db_for_write(ConsentRecord)):
-        # Locking the chain's last record keeps concurrent decisions of one consent id
-        # from both claiming it as their predecessor.
-        last = (
-            ConsentRecord.objects.select_for_update()
-            .filter(consent_id=record.consent_id)
-            .order_by("-id")
-            .values_list("mac", flat=True)
-            .first()
+        # Every writer of a chain locks the same row, its first record (or, once pruned,
+        # its checkpoint), so that two concurrent decisions cannot both take the same
+        # last record as their predecessor; the unique (consent id, previous MAC) pair
+        # is the database's own guard behind it.
+        chain = ConsentRecord.objects.select_for_update().filter(consent_id=record.consent_id)
+        checkpoint = ConsentCheckpoint.objects.select_for_update().filter(
+            consent_id=record.consent_id
         )
+        chain.order_by("id").values_list("id", flat=True).first()
+        last = chain.order_by("-id").values_list("mac", flat=True).first()
         if last is None:
-            last = (
-                ConsentCheckpoint.objects.filter(consent_id=record.consent_id)
-                .values_list("last_mac", flat=True)
-                .first()
-            ) or ""
+            last = checkpoint.values_list("last_mac", flat=True).first() or ""
+        record.created_at = timezone.now()  # after the lock: times follow the chain
         record.previous_mac = last
         record.mac = record_mac(record, signing_keys()[0])
         record.save(force_insert=True)

@@ -63,7 +63,7 @@ def test_snapshot_carries_the_translations() -> None:
 )
 def test_bad_translations_are_refused(value: object, message: str) -> None:
     category = CookieCategory.objects.get(slug="statistics")
-    category.translations = value  # type: ignore[assignment]
+    category.translations = value
     with pytest.raises(ValidationError, match=message):
         category.full_clean()
 
