@@ -150,7 +150,7 @@ def test_the_scripts_texts_are_translatable_attributes() -> None:
     assert 'data-cc-saved="Your cookie choices are saved."' in html
     assert 'data-cc-failed="Your cookie choice could not be saved. Please try again."' in html
     assert "data-cc-withdrawn=" in html
-    assert 'data-cc-preferences="/cookies/preferences/?next=%2Fpage%2F"' in html
+    assert 'data-cc-preferences-url="/cookies/preferences/?next=%2Fpage%2F"' in html
 
 
 def test_every_element_carries_the_nonce() -> None:
@@ -164,7 +164,7 @@ def test_what_gpc_would_refuse_is_marked_for_the_script() -> None:
     CookieCategory.objects.filter(slug="first_party").update(honors_gpc=False)
     html = render("{% cookie_consent_banner %}")
 
-    assert " data-cc-gpc>" in html  # the root: the site honours the signal
+    assert " data-cc-honor-gpc>" in html
     marked = re.findall(
         r'<div class="cc-choice"( data-cc-gpc)?>\s*<input [^>]*value="(\w+)"', html
     )
@@ -181,4 +181,5 @@ def test_what_gpc_would_refuse_is_marked_for_the_script() -> None:
 def test_nothing_is_marked_when_the_site_ignores_gpc() -> None:
     html = render("{% cookie_consent_banner %}")
     assert "data-cc-gpc" not in html
+    assert "data-cc-honor-gpc" not in html
     assert 'id="cc-banner"' in html

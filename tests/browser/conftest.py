@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 from cookie_consent.models import CookieCategory
 from tests.factories import make_cookie
 
+SITE_LAYOUT = Path(__file__).resolve().parent / "templates"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -118,9 +120,15 @@ VisitorFactory = Callable[..., Visitor]
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    """The live server's URL, serving the browser test site, with ``_ga`` under statistics."""
+def site(live_server: Any, transactional_db: None, settings: Any) -> str:
+    """The live server's URL, serving the browser test site, with ``_ga`` under statistics.
+
+    The consent pages render inside the site's layout, whose ``{% cookie_consent_banner %}``
+    puts the app's own markup on them too, as on a real site.
+    """
     make_cookie(category=CookieCategory.objects.get(slug="statistics"), name="_ga")
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [SITE_LAYOUT, *engine["DIRS"]]}]
     return str(live_server.url)
 
 

@@ -203,6 +203,7 @@ def test_a_csrf_failure_is_shown_in_the_dialog(visitor: Visitor) -> None:
     page = visitor.open("/")
     page.get_by_role("link", name="Cookie settings").click()
     dialog = page.get_by_role("dialog", name="Cookie preferences")
+    expect(dialog).to_be_visible()
     visitor.context.clear_cookies()  # the form's token no longer matches any cookie: 403
 
     dialog.get_by_role("button", name="Accept all").click()
@@ -225,3 +226,14 @@ def test_preferences_that_cannot_be_fetched_open_as_a_page(visitor: Visitor) -> 
 
     page.wait_for_url("**/cookies/preferences/?next=%2F")
     expect(page.get_by_role("heading", name="Cookie preferences")).to_be_visible()
+
+
+def test_the_preferences_page_keeps_its_plain_form(visitor: Visitor) -> None:
+    page = visitor.open("/cookies/preferences/?next=%2Fother%2F")
+    expect(page.locator("dialog")).to_have_count(0)  # it would repeat the page
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accept all").click()
+
+    assert page.url == visitor.base_url + "/other/"
+    assert visitor.granted() == ALL_GRANTED

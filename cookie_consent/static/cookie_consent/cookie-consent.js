@@ -21,7 +21,7 @@
     state: null,
     gpc: false,
     granted: (slug) => !!api.state?.categories.some((c) => c.slug === slug && c.granted),
-    showPreferences: () => root && openPreferences(root.dataset.ccPreferences),
+    showPreferences: () => root && openPreferences(root.dataset.ccPreferencesUrl),
     onChange(callback) {
       const listener = (event) => callback(event.detail);
       document.addEventListener(CHANGE, listener);
@@ -36,7 +36,7 @@
     api.state = JSON.parse($("[data-cc-state]", root).textContent);
     dialog = $("[data-cc-dialog]", root);
     live = $("[data-cc-live]", root);
-    api.gpc = api.state.gpc || (navigator.globalPrivacyControl === true && "ccGpc" in root.dataset);
+    api.gpc = api.state.gpc || (navigator.globalPrivacyControl === true && "ccHonorGpc" in root.dataset);
     if (api.gpc) honourBrowserSignal();
     document.addEventListener("submit", submit);
     document.addEventListener("click", click);
