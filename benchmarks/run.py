@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shlex
 import shutil
 import subprocess
 import sys
 import time
-from contextlib import nullcontext
+from collections.abc import Callable
+from contextlib import ExitStack, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ EVERY_REQUEST = (
     "api:accept",
 )
 BARE_REQUESTS = ("page:new", "page:returning")
+WRK_ROUND_SECONDS = 2
 # (server, visitor as the table says it, worker whose requests it replays, scenario)
 SERVED = (
     ("bare", "new visitor", "bare", "page:new"),
@@ -133,6 +136,9 @@ def in_process(results: Results, plan: list[Spec], arguments: argparse.Namespace
         workers.close(running)
 
 
+Served = tuple[str, str, str, str]
+
+
 def under_servers(results: Results, plan: list[Spec], arguments: argparse.Namespace) -> None:
     wrk, reason = serve.ensure_wrk()
     if wrk is None:
@@ -146,22 +152,43 @@ def under_servers(results: Results, plan: list[Spec], arguments: argparse.Namesp
         return
     results.settings["gunicorn"] = " and ".join(sorted(set(versions.values())))
     results.machine["wrk"] = serve.wrk_version(wrk)
-    for server in dict.fromkeys(entry[0] for entry in SERVED):
-        spec = by_key.get(server)
-        if spec is None:
-            continue
-        print(f"bench: gunicorn + wrk, {server}", flush=True)
-        with serve.gunicorn(spec.python, f"benchsite.settings.{spec.variant}", spec.env) as url:
-            for name, visitor, key, scenario in SERVED:
-                if name != server:
-                    continue
-                headers = results.workers[key]["scenarios"][scenario]["headers"]
-                options = {"threads": 2, "connections": 16}
-                serve.run_wrk(wrk, url, headers, seconds=2, **options)  # warm-up
-                measured = serve.run_wrk(
-                    wrk, url, headers, seconds=arguments.wrk_seconds, **options
-                )
-                results.wrk.append((server, visitor, scenario, measured))
+    served = [entry for entry in SERVED if entry[0] in by_key]
+    rounds = max(1, arguments.wrk_seconds // WRK_ROUND_SECONDS)
+    results.settings["wrk_rounds"] = rounds
+    with ExitStack() as stack:
+        # Every server up at once, so that the rounds can interleave them (as in process).
+        urls = {}
+        for server in dict.fromkeys(entry[0] for entry in served):
+            spec = by_key[server]
+            settings = f"benchsite.settings.{spec.variant}"
+            urls[server] = stack.enter_context(serve.gunicorn(spec.python, settings, spec.env))
+        print(f"bench: gunicorn + wrk, {rounds} rounds of {len(served)} runs", flush=True)
+
+        def run(entry: Served, seconds: int) -> serve.WrkResult:
+            server, _, key, scenario = entry
+            headers = results.workers[key]["scenarios"][scenario]["headers"]
+            return serve.run_wrk(
+                wrk, urls[server], headers, seconds=seconds, threads=2, connections=16
+            )
+
+        runs = wrk_rounds(served, run, rounds)
+    results.wrk = [(e[0], e[1], e[3], serve.combine(runs[e])) for e in served]
+
+
+def wrk_rounds(
+    served: list[Served], run: Callable[[Served, int], serve.WrkResult], rounds: int
+) -> dict[Served, list[serve.WrkResult]]:
+    """A warm-up of each, then ``rounds`` shuffled passes over all of them."""
+    for entry in served:
+        run(entry, 2)
+    runs: dict[Served, list[serve.WrkResult]] = {entry: [] for entry in served}
+    shuffler = random.Random(2)
+    for _ in range(rounds):
+        order = served[:]
+        shuffler.shuffle(order)
+        for entry in order:
+            runs[entry].append(run(entry, WRK_ROUND_SECONDS))
+    return runs
 
 
 def command_line() -> str:

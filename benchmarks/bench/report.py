@@ -51,9 +51,11 @@ def sections(r: Results) -> list[tuple[str, str, str]]:
         ("Policy page and JSON API", "", tables.endpoints(r)),
         (
             "Under gunicorn and wrk",
-            f"gunicorn, {r.settings.get('gunicorn', '?')}, 2 sync workers bound to 127.0.0.1; "
-            f"`wrk -t2 -c16 -d{r.settings.get('wrk_seconds', '?')}s --latency` after a "
-            "2-second warm-up, on the same machine (client and server share its CPUs).",
+            f"gunicorn {r.settings.get('gunicorn', '?')}, 2 sync workers each, bound to "
+            "127.0.0.1, all servers up at once; `wrk -t2 -c16 --latency` with the same "
+            f"headers and cookies, in {r.settings.get('wrk_rounds', '?')} interleaved rounds "
+            "of 2 s per row after a 2-second warm-up: medians over the rounds (requests: "
+            "the total). Client and servers share the machine's CPUs.",
             tables.servers(r) if r.wrk else "",
         ),
         ("Size of the shipped JS and CSS", "", tables.sizes(r)),

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +28,18 @@ class WrkResult:
     requests: int
     bad_responses: int
     socket_errors: int
+
+
+def combine(runs: list[WrkResult]) -> WrkResult:
+    """Several short runs of one request: medians of the rates and latencies, summed counts."""
+    return WrkResult(
+        rps=statistics.median(run.rps for run in runs),
+        p50_ms=statistics.median(run.p50_ms for run in runs),
+        p99_ms=statistics.median(run.p99_ms for run in runs),
+        requests=sum(run.requests for run in runs),
+        bad_responses=sum(run.bad_responses for run in runs),
+        socket_errors=sum(run.socket_errors for run in runs),
+    )
 
 
 def ensure_wrk() -> tuple[str | None, str]:
