@@ -144,6 +144,12 @@ SETTING_RULES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
         "None (not set), True or False",
     ),
     (
+        "E025",
+        "RECORD_KEY_FALLBACKS",
+        lambda v: isinstance(v, list | tuple) and all(isinstance(k, str | bytes) for k in v),
+        "a list of the record keys used before",
+    ),
+    (
         "E011",
         "COOKIE_SECURE",
         lambda v: v is None or isinstance(v, bool),
@@ -187,3 +193,17 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
         if not is_right(value):
             errors.append(_setting_error(id, setting, value, expected))
     return errors
+
+
+@register(Tags.compatibility)
+def check_time_zone(**kwargs: Any) -> list[CheckMessage]:
+    if settings.USE_TZ:
+        return []
+    return [
+        Warning(
+            "USE_TZ is False: consent records would be stored in local time while their "
+            "MACs, exports and the admin treat them as UTC.",
+            hint="Set USE_TZ = True (Django's default since 5.0).",
+            id="cookie_consent.W002",
+        )
+    ]

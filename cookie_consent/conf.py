@@ -118,6 +118,11 @@ class Settings:
         return self._get("RECORD_KEY", None)  # type: ignore[no-any-return]
 
     @property
+    def RECORD_KEY_FALLBACKS(self) -> list[str]:
+        """Earlier values of RECORD_KEY, so that records made under them still verify."""
+        return self._get("RECORD_KEY_FALLBACKS", [])  # type: ignore[no-any-return]
+
+    @property
     def RECORD_IP(self) -> bool:
         """Keep a keyed hash of the visitor's truncated IP address in the consent record."""
         return self._get("RECORD_IP", False)  # type: ignore[no-any-return]

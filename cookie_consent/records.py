@@ -51,7 +51,7 @@ SIGNED_FIELDS = (
 def signing_keys() -> list[bytes]:
     """The current key first, then those records made before a rotation may carry."""
     if conf.RECORD_KEY:
-        return [_derive(conf.RECORD_KEY)]
+        return [_derive(key) for key in [conf.RECORD_KEY, *conf.RECORD_KEY_FALLBACKS]]
     return [_derive(secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
 
 
@@ -115,16 +115,18 @@ def write_record(
     Runs in its own transaction; a database error propagates and nothing is written.
     """
     assert new.consent_id is not None, "a stored decision always has a consent id"
-    askable = new.askable
+    decided = [c for c in new.askable if c.slug in new.decisions]
     user = getattr(request, "user", None)
     record = ConsentRecord(
         consent_id=new.consent_id,
         action=action,
         event=event_of(old, new),
         method=method,
-        granted=" ".join(c.slug for c in askable if new.granted(c.slug)),
-        denied=" ".join(c.slug for c in askable if not new.granted(c.slug)),
-        revisions={c.slug: c.revision for c in askable},
+        # What the visitor decided, as the cookie stores it; the GPC flag says whether the
+        # signal refused some of these grants at the time.
+        granted=" ".join(c.slug for c in decided if new.decisions[c.slug].granted),
+        denied=" ".join(c.slug for c in decided if not new.decisions[c.slug].granted),
+        revisions={c.slug: new.decisions[c.slug].revision for c in decided},
         reconsent=bool(old.changed),
         language=translation.get_language() or "",
         policy_url=request.build_absolute_uri(reverse("cookie_consent:policy")),

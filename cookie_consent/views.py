@@ -93,7 +93,16 @@ def store(
     )
     # Whatever runs after the view in this request sees the decision just made.
     request.__dict__["_cookie_consent_state"] = new
-    consent_changed.send(sender=ConsentState, request=request, old=old, new=new)
+    # The decision is stored: a failing receiver is logged, it does not undo it.
+    for receiver, result in consent_changed.send_robust(
+        sender=ConsentState, request=request, old=old, new=new
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "Cookie consent: a consent_changed receiver failed: %r",
+                receiver,
+                exc_info=(type(result), result, result.__traceback__),
+            )
     return new
 
 

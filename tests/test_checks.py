@@ -98,6 +98,7 @@ def test_checks_are_registered() -> None:
         ("CONSENT_MODE_REGION", "ES", "E022"),
         ("CONSENT_MODE_ADS_DATA_REDACTION", "yes", "E023"),
         ("CONSENT_MODE_URL_PASSTHROUGH", 1, "E024"),
+        ("RECORD_KEY_FALLBACKS", "old key", "E025"),
     ],
 )
 def test_more_bad_settings(setting: str, value: Any, check_id: str) -> None:
@@ -154,3 +155,11 @@ def test_middleware_placement(middleware: list[str], problem: str) -> None:
 def test_middleware_first_passes() -> None:
     with override_settings(MIDDLEWARE=[MIDDLEWARE, SESSION]):
         assert check_middleware() == []
+
+
+def test_use_tz_false_is_warned() -> None:
+    from cookie_consent.checks import check_time_zone
+
+    assert check_time_zone() == []
+    with override_settings(USE_TZ=False):
+        assert [m.id for m in check_time_zone()] == ["cookie_consent.W002"]

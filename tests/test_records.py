@@ -181,9 +181,34 @@ def test_records_are_append_only(client: Client) -> None:
     assert str(record).startswith(record.consent_id + " reject_all ")
 
 
-@override_settings(COOKIE_CONSENT_RECORD_KEY="a dedicated key")
-def test_dedicated_key() -> None:
-    assert records.signing_keys() == [records._derive("a dedicated key")]
+@override_settings(
+    COOKIE_CONSENT_RECORD_KEY="a dedicated key",
+    COOKIE_CONSENT_RECORD_KEY_FALLBACKS=["the key before"],
+)
+def test_dedicated_key_and_its_fallbacks() -> None:
+    assert records.signing_keys() == [
+        records._derive("a dedicated key"),
+        records._derive("the key before"),
+    ]
+
+
+def test_a_failing_signal_receiver_does_not_undo_the_decision(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cookie_consent.signals import consent_changed
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("receiver bug")
+
+    consent_changed.connect(broken)
+    try:
+        response = post(client, "accept_all")
+    finally:
+        consent_changed.disconnect(broken)
+    assert response.status_code == 303
+    assert "cookies_preferences" in response.cookies
+    assert_cookie_agrees(client)
+    assert "a consent_changed receiver failed" in caplog.text
 
 
 @override_settings(SECRET_KEY="new", SECRET_KEY_FALLBACKS=["old"])
@@ -270,3 +295,16 @@ def test_admin_csv_export_action(admin_client: Client) -> None:
     assert lines[0].startswith("record_id,consent_id,time_utc,action,event")
     assert len(lines) == 2
     assert lines[1].startswith(f"{ids[0]},")
+
+
+def test_cookie_and_record_agree_under_gpc(client: Client) -> None:
+    post(client, "accept_all")
+    CookieCategory.objects.filter(slug="first_party").update(honors_gpc=False)
+    make_cookie(category=CookieCategory.objects.get(slug="first_party"), name="_pref")
+    # Under GPC the banner asks only first_party; the other grants stay in the cookie.
+    post(client, "reject_all", HTTP_SEC_GPC="1")
+    record = latest()
+    assert record.gpc
+    assert record.denied == "first_party"
+    assert record.granted == "statistics third_party"
+    assert_cookie_agrees(client)
