@@ -10,11 +10,12 @@ from tests.browser.conftest import ALL_GRANTED, ONLY_NECESSARY, SAVED, WITHDRAWN
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
 
 # What the focused element is, as the tests name it, and whether its focus is visible: the
-# app's own 3 px outline on its controls, the browser's default ring on the page's.
+# app's own 3 px outline in its banner and dialog, the page's style (here the browser's
+# default ring) elsewhere, the settings link included.
 FOCUSED = """() => {
   const element = document.activeElement;
   const style = getComputedStyle(element);
-  const ours = element.closest(".cc-root, .cc-settings-link");
+  const ours = element.closest(".cc-root");
   return {
     name: element.id || element.textContent.trim(),
     visible: ours ? style.outlineStyle === "solid" && style.outlineWidth === "3px"

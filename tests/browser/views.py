@@ -64,7 +64,7 @@ def sets_ga(request: HttpRequest) -> HttpResponse:
 
 def nonce_only(request: HttpRequest) -> HttpResponse:
     """A page whose policy trusts nothing but its nonce, given as Django 6's ``csp`` does."""
-    response = render(request, "browser/other.html", {"csp_nonce": NONCE, "consent_mode": True})
+    response = render(request, "browser/nonce.html", {"csp_nonce": NONCE, "consent_mode": True})
     response["Content-Security-Policy"] = NONCE_CSP
     return response
 
