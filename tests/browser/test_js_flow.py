@@ -130,6 +130,8 @@ def test_event_and_api(visitor: Visitor) -> None:
     assert page.evaluate("cookieConsent.granted('statistics')") is False
     assert page.evaluate("cookieConsent.granted('no-such-category')") is False
     assert page.evaluate("cookieConsent.gpc") is False
+    # A page script's own click on document: the script must not trip over it.
+    page.evaluate("document.dispatchEvent(new MouseEvent('click', {bubbles: true}))")
     loaded = page.evaluate("cookieConsent.state")
     assert loaded["consent_id"] is None
     assert loaded["needs_decision"] is True

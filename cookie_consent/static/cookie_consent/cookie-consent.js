@@ -3,7 +3,7 @@
   const script = document.currentScript;
   const $ = (selector, scope = document) => scope.querySelector(selector);
   const $$ = (selector, scope = document) => [...scope.querySelectorAll(selector)];
-  // {% google_consent_mode %}'s copy, in <head>: defaults before any Google tag.
+  // {% google_consent_mode %}'s copy: the defaults, before any Google tag.
   if (script?.dataset.ccConsentMode) {
     window.dataLayer = window.dataLayer || [];
     // Google's tags read arguments objects.
@@ -45,9 +45,9 @@
 
   // GPC seen by the script only: drop what the server marked as covered, show its notice.
   function honourBrowserSignal() {
-    const banner = $("[data-cc-banner]");
-    const covered = banner ? $$("[data-cc-gpc]", banner) : [];
+    const covered = $$("[data-cc-banner] [data-cc-gpc]");
     if (!covered.length) return;
+    const banner = $("[data-cc-banner]");
     covered.forEach((choice) => choice.remove());
     banner.before($("[data-cc-gpc-template]", root).content.cloneNode(true));
     if ($("[name=categories]", banner)) banner.dataset.ccGpcApplied = "";
@@ -125,14 +125,15 @@
   }
 
   function click(event) {
-    const target = event.target;
-    const link = target.closest("[data-cc-open-preferences]");
+    // The target may be document.
+    const closest = (selector) => event.target.closest?.(selector);
+    const link = closest("[data-cc-open-preferences]");
     // Modified clicks (new tab…) follow the link.
     if (link && dialog && !(event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey)) {
       event.preventDefault();
       openPreferences(link.href);
-    } else if (target.closest("[data-cc-close]")) dialog.close();
-    else if (target.closest("[data-cc-reload]")) location.reload();
+    } else if (closest("[data-cc-close]")) dialog.close();
+    else if (closest("[data-cc-reload]")) location.reload();
   }
 
   // The preferences page's form in a modal dialog; the page itself on failure.
