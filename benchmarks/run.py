@@ -238,7 +238,11 @@ def main() -> int:
         if pg_name is None and not arguments.skip_pg:
             results.notes.append("PostgreSQL unreachable on 127.0.0.1:5432: its POST skipped")
         plan = specs(arguments, pg_name)
+        loads = [environment.one_minute_load()]
         in_process(results, plan, arguments)
+        loads.append(environment.one_minute_load())
+        results.machine["Load average after the in-process runs"] = environment.load_average()
+        results.notes += environment.busy_machine_note(loads)
     if arguments.skip_dcc:
         results.notes.append("django-cookie-consent not measured (--quick or --skip-dcc)")
     if arguments.skip_wrk:
@@ -250,8 +254,6 @@ def main() -> int:
     results.notes += [f"{b.name}: {b.note}" for b in results.sizes if b.note]
 
     results.settings["minutes"] = (time.monotonic() - started) / 60
-    results.machine["Load average at end"] = environment.load_average()
-    results.notes += environment.busy_machine_notes()
     print()
     print(report.text(results))
     print(f"\nraw figures: {save_json(results).relative_to(REPO)}")

@@ -28,6 +28,9 @@ class WrkResult:
     requests: int
     bad_responses: int
     socket_errors: int
+    # The slowest and the fastest of the runs combined (one run: its own rate).
+    rps_min: float = 0.0
+    rps_max: float = 0.0
 
 
 def combine(runs: list[WrkResult]) -> WrkResult:
@@ -39,6 +42,8 @@ def combine(runs: list[WrkResult]) -> WrkResult:
         requests=sum(run.requests for run in runs),
         bad_responses=sum(run.bad_responses for run in runs),
         socket_errors=sum(run.socket_errors for run in runs),
+        rps_min=min(run.rps for run in runs),
+        rps_max=max(run.rps for run in runs),
     )
 
 
