@@ -183,3 +183,36 @@ def test_nothing_is_marked_when_the_site_ignores_gpc() -> None:
     assert "data-cc-gpc" not in html
     assert "data-cc-honor-gpc" not in html
     assert 'id="cc-banner"' in html
+
+
+def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json as jsonlib
+    import re as regex
+
+    from django.utils.http import urlencode
+
+    from cookie_consent.templatetags import cookie_consent as tags
+
+    tags._DECIDED.clear()
+    first, second = Client(), Client()
+    for client in (first, second):
+        client.post("/cookies/update/", {"action": "reject_all"})
+    pages = [first.get("/page/?a=1").text, second.get("/page/?b=2").text]
+    assert len(tags._DECIDED) == 1
+    for client, text, path in zip(
+        (first, second), pages, ("/page/?a=1", "/page/?b=2"), strict=True
+    ):
+        state = jsonlib.loads(
+            regex.search(r"<script type=\"application/json\" data-cc-state>(.*?)</script>", text)[
+                1
+            ]  # type: ignore[index]
+        )
+        assert state["consent_id"] == client.get("/cookies/api/").json()["consent_id"]
+        url = "/cookies/preferences/?" + urlencode({"next": path})
+        assert f'data-cc-preferences-url="{url}"' in text
+        assert "placeholder" not in text
+    monkeypatch.setattr(tags, "_DECIDED", {("filled",) * 6: "x"} | {(i,): "x" for i in range(255)})
+    assert first.get("/page/").status_code == 200
+    assert len(tags._DECIDED) == 1

@@ -13,7 +13,8 @@ from django.template.base import FilterExpression, Parser, Token
 from django.template.context import Context
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import translation
+from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -77,9 +78,10 @@ def _gpc_covered(consent: ConsentState) -> list[Category]:
     return [c for c in consent.pending if c.honors_gpc] if conf.HONOR_GPC else []
 
 
-def _state_island(consent: ConsentState, nonce: str) -> SafeString:
+def _state_island(consent: ConsentState, nonce: str, consent_id: str | None) -> SafeString:
     """The API's state for the script, without the texts it does not need on every page."""
     state = state_json(consent)
+    state["consent_id"] = consent_id
     for category in state["categories"]:
         del category["description"], category["cookies"]
     text = json.dumps(state, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
@@ -95,6 +97,35 @@ def cookie_consent_banner(context: Context) -> str:
     consent = get_consent(request)
     notice = _notice(request, consent)
     nonce = nonce_attribute(context)
+    dialog = not _on_consent_page(request)  # the dialog would repeat their own forms
+    if notice is None and not nonce:
+        return _decided_root(context, request, consent, dialog)
+    return _render_root(
+        context,
+        consent,
+        notice=notice,
+        nonce=nonce,
+        dialog=dialog,
+        preferences_url=_preferences_url(request),
+        consent_id=consent.consent_id,
+        # Only the banner has a form; a token asked for sets the CSRF cookie.
+        csrf_token=get_token(request) if notice == BANNER else "",
+        next=request.get_full_path(),
+    )
+
+
+def _render_root(
+    context: Context,
+    consent: ConsentState,
+    *,
+    notice: str | None,
+    nonce: str,
+    dialog: bool,
+    preferences_url: str,
+    consent_id: str | None,
+    csrf_token: str,
+    next: str,
+) -> SafeString:
     return _render(
         context,
         "cookie_consent/root.html",
@@ -104,15 +135,52 @@ def cookie_consent_banner(context: Context) -> str:
             "gpc_categories": consent.refused_by_gpc,
             "gpc_covered": _gpc_covered(consent) if notice == BANNER else [],
             "honor_gpc": conf.HONOR_GPC,
-            # The dialog would repeat the consent pages' own forms.
-            "dialog": not _on_consent_page(request),
-            "preferences_url": _preferences_url(request),
-            "state": _state_island(consent, nonce),
+            "dialog": dialog,
+            "preferences_url": preferences_url,
+            "state": _state_island(consent, nonce, consent_id),
             "nonce": nonce,
-            "csrf_token": get_token(request),
-            "next": request.get_full_path(),
+            "csrf_token": csrf_token,
+            "next": next,
         },
     )
+
+
+# A decided visitor's page carries the same markup as every other visitor with the same
+# choices, but for the URL and the consent id: it is rendered once per kind of visitor
+# and language, with placeholders, and those are filled in per request.
+_DECIDED: dict[tuple[Any, ...], str] = {}
+_URL, _ID = "cc-preferences-url-placeholder", "cc-consent-id-placeholder"
+
+
+def _decided_root(
+    context: Context, request: HttpRequest, consent: ConsentState, dialog: bool
+) -> str:
+    key = (
+        translation.get_language(),
+        consent.catalogue,  # the snapshot itself: a new one after every edit
+        consent.gpc,
+        conf.HONOR_GPC,
+        dialog,
+        tuple((c.category.slug, c.granted, c.status) for c in consent.choices),
+    )
+    markup = _DECIDED.get(key)
+    if markup is None:
+        if len(_DECIDED) >= 256:
+            _DECIDED.clear()
+        markup = _DECIDED[key] = _render_root(
+            context,
+            consent,
+            notice=None,
+            nonce="",
+            dialog=dialog,
+            preferences_url=_URL,
+            consent_id=_ID if consent.consent_id else None,
+            csrf_token="",
+            next="",
+        )
+    # Both are HTML- and JSON-safe: a URL built by urlencode, a consent id of hex digits.
+    filled = markup.replace(_URL, escape(_preferences_url(request)))
+    return mark_safe(filled.replace(_ID, consent.consent_id or ""))
 
 
 @register.simple_tag(takes_context=True)
