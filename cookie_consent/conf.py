@@ -14,6 +14,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext_noop
 
 UNDECLARED_POLICIES = ("strip", "report", "allow")
 
@@ -149,7 +150,8 @@ class Settings:
     @property
     def DEFAULT_PROVIDER(self) -> str:
         """Provider named for the cookies of the default catalogue."""
-        return self._get("DEFAULT_PROVIDER", "This website")  # type: ignore[no-any-return]
+        # Marked for translation: shown in the visitor's language while an admin keeps it.
+        return self._get("DEFAULT_PROVIDER", gettext_noop("This website"))  # type: ignore[no-any-return]
 
 
 conf = Settings()

@@ -114,6 +114,15 @@ DURATION_UNITS = (
 )
 
 
+# The texts of cookie_consent/data/reference-catalogue.json that the default catalogue does
+# not share word for word: marked here so that the reference policy page can be shown in
+# every language the app ships.
+REFERENCE_TEXTS = (
+    gettext_noop("Cookies necessary for the platform to function properly/functionality cookies"),
+    gettext_noop("API (CSRF) (front et back office)"),
+)
+
+
 def describe_duration(seconds: int | None) -> str:
     """The lifetime of a cookie as the policy table shows it, in the largest exact unit."""
     if seconds is None:

@@ -5,7 +5,7 @@
 
 python=${PYTHON:-python3}
 
-packages=(libmariadb-dev pkg-config)
+packages=(libmariadb-dev pkg-config gettext)
 # The browser tests drive Debian's Chromium; CHROMIUM_PATH names another one.
 [ -n "${CHROMIUM_PATH:-}" ] || packages+=(chromium)
 need_apt=()

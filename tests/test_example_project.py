@@ -443,3 +443,42 @@ def test_consent_pages_render_inside_the_site(
     assert_in_site_layout(rendered)
     stylesheets = {e.attrs.get("href") for e in rendered.elements if e.tag == "link"}
     assert "/static/cookie_consent/cookie-consent.css" in stylesheets
+
+
+# The footer's language switcher (Django's set_language) on a new and a decided visitor.
+LANGUAGE_SCRIPT = """
+import json
+from django.test import Client
+
+def banner_of(client):
+    text = client.get("/").content.decode()
+    start = text.find('id="cc-banner"')
+    return None if start == -1 else text[start:text.index("</section>", start)]
+
+new = Client(HTTP_HOST="localhost")
+english = banner_of(new)
+new.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+french = banner_of(new)
+
+decided = Client(HTTP_HOST="localhost")
+decided.post("/cookies/update/", {"action": "reject_all", "next": "/"})
+consent = decided.cookies["cookies_preferences"].value
+decided.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+print(json.dumps({
+    "english": english,
+    "french": french,
+    "decided_banner": banner_of(decided),
+    "decided_lang": 'lang="fr"' in decided.get("/").content.decode(),
+    "consent_kept": decided.cookies["cookies_preferences"].value == consent,
+}))
+"""
+
+
+def test_language_switcher_changes_the_banner_and_keeps_the_decision(database: Path) -> None:
+    result = run_script(database, LANGUAGE_SCRIPT)
+    assert "Accept all" in result["english"]
+    assert "Tout accepter" in result["french"]
+    assert "Accept all" not in result["french"]
+    assert result["decided_banner"] is None
+    assert result["decided_lang"]
+    assert result["consent_kept"]
