@@ -115,39 +115,46 @@ def _unavailable(request: HttpRequest, *, as_json: bool = False) -> HttpResponse
     return render(request, "cookie_consent/error.html", {"message": message}, status=503)
 
 
-def state_json(state: ConsentState) -> dict[str, Any]:
-    """The visitor's consent as the JSON API answers it (documented in docs/views.rst)."""
+def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
+    """The visitor's consent as the JSON API answers it (documented in docs/views.rst).
+
+    Without ``details``, the categories leave out their description and cookies: what
+    the page's script needs, on every page, whatever the size of the catalogue.
+    """
+    categories = []
+    for choice in state.choices:
+        category = choice.category
+        entry: dict[str, Any] = {
+            "slug": category.slug,
+            "name": category.display_name,
+            "required": category.required,
+            "needs_consent": category.needs_consent,
+            "granted": choice.granted,
+            # "always" for a category nobody is asked about.
+            "status": ALWAYS if choice.always_on else choice.status,
+            "consent_mode": list(category.consent_mode),
+        }
+        if details:
+            entry["description"] = category.display_description
+            entry["cookies"] = [
+                {
+                    "name": cookie.name,
+                    "provider": cookie.display_provider,
+                    "function": cookie.display_function,
+                    "purpose": cookie.display_purpose,
+                    "duration": cookie.display_duration,
+                    "domain": cookie.domain,
+                    "path": cookie.path,
+                }
+                for cookie in category.cookies
+            ]
+        categories.append(entry)
     return {
         "consent_id": state.consent_id,
         "decided": state.decided,
         "needs_decision": state.needs_decision,
         "gpc": state.gpc,
-        "categories": [
-            {
-                "slug": choice.category.slug,
-                "name": choice.category.display_name,
-                "description": choice.category.display_description,
-                "required": choice.category.required,
-                "needs_consent": choice.category.needs_consent,
-                "granted": choice.granted,
-                # "always" for a category nobody is asked about.
-                "status": ALWAYS if choice.always_on else choice.status,
-                "consent_mode": list(choice.category.consent_mode),
-                "cookies": [
-                    {
-                        "name": cookie.name,
-                        "provider": cookie.display_provider,
-                        "function": cookie.display_function,
-                        "purpose": cookie.display_purpose,
-                        "duration": cookie.display_duration,
-                        "domain": cookie.domain,
-                        "path": cookie.path,
-                    }
-                    for cookie in choice.category.cookies
-                ],
-            }
-            for choice in state.choices
-        ],
+        "categories": categories,
     }
 
 

@@ -195,12 +195,12 @@ def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id(
 
     from cookie_consent.templatetags import cookie_consent as tags
 
-    tags._DECIDED.clear()
+    tags._SHARED.clear()
     first, second = Client(), Client()
     for client in (first, second):
         client.post("/cookies/update/", {"action": "reject_all"})
     pages = [first.get("/page/?a=1").text, second.get("/page/?b=2").text]
-    assert len(tags._DECIDED) == 1
+    assert len(tags._SHARED) == 1
     for client, text, path in zip(
         (first, second), pages, ("/page/?a=1", "/page/?b=2"), strict=True
     ):
@@ -213,6 +213,11 @@ def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id(
         url = "/cookies/preferences/?" + urlencode({"next": path})
         assert f'data-cc-preferences-url="{url}"' in text
         assert "placeholder" not in text
-    monkeypatch.setattr(tags, "_DECIDED", {("filled",) * 6: "x"} | {(i,): "x" for i in range(255)})
+    monkeypatch.setattr(tags, "_SHARED", {("filled",) * 6: "x"} | {(i,): "x" for i in range(255)})
     assert first.get("/page/").status_code == 200
-    assert len(tags._DECIDED) == 1
+    assert len(tags._SHARED) == 1
+
+
+def test_a_path_naming_a_placeholder_is_not_filled_in(client: Client) -> None:
+    text = client.get("/page/?cc-csrf-placeholder=cc-id-placeholder").text
+    assert "next=/page/%3Fcc-csrf-placeholder%3Dcc-id-placeholder" in text

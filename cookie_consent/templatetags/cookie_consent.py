@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 from django import template
 from django.core.exceptions import ImproperlyConfigured
@@ -80,10 +82,8 @@ def _gpc_covered(consent: ConsentState) -> list[Category]:
 
 def _state_island(consent: ConsentState, nonce: str, consent_id: str | None) -> SafeString:
     """The API's state for the script, without the texts it does not need on every page."""
-    state = state_json(consent)
+    state = state_json(consent, details=False)
     state["consent_id"] = consent_id
-    for category in state["categories"]:
-        del category["description"], category["cookies"]
     text = json.dumps(state, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
     return format_html(
         '<script type="application/json" data-cc-state{}>{}</script>', nonce, mark_safe(text)
@@ -98,20 +98,33 @@ def cookie_consent_banner(context: Context) -> str:
     notice = _notice(request, consent)
     nonce = nonce_attribute(context)
     dialog = not _on_consent_page(request)  # the dialog would repeat their own forms
-    if notice is None and not nonce:
-        return _decided_root(context, request, consent, dialog)
-    return _render_root(
-        context,
-        consent,
-        notice=notice,
-        nonce=nonce,
-        dialog=dialog,
-        preferences_url=_preferences_url(request),
-        consent_id=consent.consent_id,
-        # Only the banner has a form; a token asked for sets the CSRF cookie.
-        csrf_token=get_token(request) if notice == BANNER else "",
-        next=request.get_full_path(),
-    )
+    next_path = request.get_full_path()
+    # Only the banner has a form; a token asked for sets the CSRF cookie.
+    csrf_token = get_token(request) if notice == BANNER else ""
+    if nonce:
+        return _render_root(
+            context,
+            consent,
+            notice=notice,
+            nonce=nonce,
+            dialog=dialog,
+            preferences_url=_preferences_url(request),
+            consent_id=consent.consent_id,
+            csrf_token=csrf_token,
+            next=next_path,
+            next_query=quote(next_path, safe="/"),
+        )
+    markup = _shared_root(context, consent, notice, dialog)
+    # Each is safe where it goes: escaped for HTML, urlencoded, or hex digits. One pass, so
+    # that a value (the path comes from the request) is never searched for placeholders.
+    values = {
+        _URL: escape(_preferences_url(request)),
+        _ID: consent.consent_id or "",
+        _CSRF: csrf_token,
+        _NEXT_QUERY: quote(next_path, safe="/"),
+        _NEXT: escape(next_path),
+    }
+    return mark_safe(_PLACEHOLDER.sub(lambda match: values[match[0]], markup))
 
 
 def _render_root(
@@ -125,6 +138,7 @@ def _render_root(
     consent_id: str | None,
     csrf_token: str,
     next: str,
+    next_query: str,
 ) -> SafeString:
     return _render(
         context,
@@ -141,46 +155,48 @@ def _render_root(
             "nonce": nonce,
             "csrf_token": csrf_token,
             "next": next,
+            "next_query": next_query,
         },
     )
 
 
-# A decided visitor's page carries the same markup as every other visitor with the same
-# choices, but for the URL and the consent id: it is rendered once per kind of visitor
-# and language, with placeholders, and those are filled in per request.
-_DECIDED: dict[tuple[Any, ...], str] = {}
-_URL, _ID = "cc-preferences-url-placeholder", "cc-consent-id-placeholder"
+# Every visitor with the same choices, in the same language, gets the same markup but for
+# a few values: it is rendered once per kind of visitor, with placeholders that each
+# request fills in. (A page with a CSP nonce is rendered each time: the nonce is new.)
+_SHARED: dict[tuple[Any, ...], str] = {}
+_URL, _ID, _CSRF = "cc-url-placeholder", "cc-id-placeholder", "cc-csrf-placeholder"
+_NEXT, _NEXT_QUERY = "cc-next-placeholder", "cc-next-query-placeholder"
+_PLACEHOLDER = re.compile("|".join(map(re.escape, (_URL, _ID, _CSRF, _NEXT, _NEXT_QUERY))))
 
 
-def _decided_root(
-    context: Context, request: HttpRequest, consent: ConsentState, dialog: bool
-) -> str:
+def _shared_root(context: Context, consent: ConsentState, notice: str | None, dialog: bool) -> str:
     key = (
         translation.get_language(),
         consent.catalogue,  # the snapshot itself: a new one after every edit
+        notice,
+        consent.decided,
         consent.gpc,
         conf.HONOR_GPC,
         dialog,
         tuple((c.category.slug, c.granted, c.status) for c in consent.choices),
     )
-    markup = _DECIDED.get(key)
+    markup = _SHARED.get(key)
     if markup is None:
-        if len(_DECIDED) >= 256:
-            _DECIDED.clear()
-        markup = _DECIDED[key] = _render_root(
+        if len(_SHARED) >= 256:
+            _SHARED.clear()
+        markup = _SHARED[key] = _render_root(
             context,
             consent,
-            notice=None,
+            notice=notice,
             nonce="",
             dialog=dialog,
             preferences_url=_URL,
             consent_id=_ID if consent.consent_id else None,
-            csrf_token="",
-            next="",
+            csrf_token=_CSRF if notice == BANNER else "",
+            next=_NEXT,
+            next_query=_NEXT_QUERY,
         )
-    # Both are HTML- and JSON-safe: a URL built by urlencode, a consent id of hex digits.
-    filled = markup.replace(_URL, escape(_preferences_url(request)))
-    return mark_safe(filled.replace(_ID, consent.consent_id or ""))
+    return markup
 
 
 @register.simple_tag(takes_context=True)
