@@ -144,9 +144,12 @@ def write_record(
         checkpoint = ConsentCheckpoint.objects.select_for_update().filter(
             consent_id=record.consent_id
         )
-        # One query: locking the whole chain, in id order, locks its first record first.
-        macs = list(chain.order_by("id").values_list("mac", flat=True))
-        last = macs[-1] if macs else checkpoint.values_list("last_mac", flat=True).first() or ""
+        # Two statements, not one: under READ COMMITTED the second reads with a snapshot
+        # taken after the lock was granted, so it sees what the previous holder wrote.
+        chain.order_by("id").values_list("id", flat=True).first()
+        last = chain.order_by("-id").values_list("mac", flat=True).first()
+        if last is None:
+            last = checkpoint.values_list("last_mac", flat=True).first() or ""
         record.created_at = timezone.now()  # after the lock: times follow the chain
         record.previous_mac = last
         record.mac = record_mac(record, signing_keys()[0])

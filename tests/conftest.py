@@ -17,3 +17,14 @@ def _fresh_catalogue() -> Iterator[None]:
     yield
     undeclared.stop_flusher()
     catalogue.forget_local()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_worker_thread_connections(django_db_setup: None) -> Iterator[None]:
+    """Close what async tests opened in asgiref's worker thread, before the test database
+    is dropped: PostgreSQL refuses to drop a database another session still uses."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
