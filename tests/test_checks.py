@@ -68,6 +68,8 @@ def test_good_values_pass(setting: str, value: Any) -> None:
         assert check_settings() == []
 
 
+# Django 6.1 runs its database checks too when no tags are given.
+@pytest.mark.django_db
 def test_checks_are_registered() -> None:
     from django.core import checks
 
