@@ -13,7 +13,6 @@ import time
 from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Any
 
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -24,28 +23,13 @@ from django.utils.http import parse_http_date_safe
 from cookie_consent import names, undeclared
 from cookie_consent.conf import conf
 from cookie_consent.decorators import exempt_views
+from cookie_consent.essential import essential_names
 from cookie_consent.expiry import expire
 from cookie_consent.state import ConsentState, get_consent
 
 
-@functools.cache
-def essential_names() -> frozenset[str]:
-    """Cookies the site cannot work without, under the names the settings give them."""
-    return frozenset(
-        {
-            settings.SESSION_COOKIE_NAME,
-            settings.CSRF_COOKIE_NAME,
-            settings.LANGUAGE_COOKIE_NAME,
-            # django.contrib.messages fixes this name.
-            "messages",
-            conf.COOKIE_NAME,
-        }
-    )
-
-
 @receiver(setting_changed)
 def _settings_changed(**kwargs: Any) -> None:
-    essential_names.cache_clear()
     _exempt_path.cache_clear()  # ROOT_URLCONF may have changed
 
 

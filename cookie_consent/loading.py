@@ -19,7 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Model
 
-from cookie_consent.validation import validate_against_catalogue, validate_category_flags
+from cookie_consent.validation import (
+    validate_against_catalogue,
+    validate_category_flags,
+    validate_essential_placement,
+)
 
 REFERENCE_CATALOGUE = Path(__file__).parent / "data" / "reference-catalogue.json"
 
@@ -238,6 +242,8 @@ def _plan(
         for c in cookie_model._default_manager.using(using).select_related("category")
     }
     required_of = {slug: c.required for slug, c in stored_categories.items()}
+    # Categories whose cookies are set without asking: where the essential cookies go.
+    free_of = {slug: c.required or not c.needs_consent for slug, c in stored_categories.items()}
     plan: list[_Planned] = []
     # (name, domain, path) -> (the file's object, where it is, its category's slug)
     declared: dict[tuple[str, str, str], tuple[Any, str, str]] = {}
@@ -262,6 +268,7 @@ def _plan(
         except ValidationError as error:
             checker.problem(data, where, error.messages[0])
         required_of[category.slug] = category.required
+        free_of[category.slug] = category.required or not category.needs_consent
         plan.append(_Planned(category, f"category {category.slug}", stored))
 
         for cookie_index, cookie_data in enumerate(data.get("cookies", [])):
@@ -289,7 +296,7 @@ def _plan(
             declared[key] = (cookie_data, cookie_where, category.slug)
             plan.append(_Planned(cookie, f"cookie {key[0]}", stored, category))
 
-    _check_catalogue_rules(checker, declared, stored_cookies, required_of)
+    _check_catalogue_rules(checker, declared, stored_cookies, required_of, free_of)
     if checker.problems:
         raise CatalogueFileError(source, checker.problems)
     return plan
@@ -300,6 +307,7 @@ def _check_catalogue_rules(
     declared: dict[tuple[str, str, str], tuple[Any, str, str]],
     stored_cookies: dict[tuple[str, str, str], Any],
     required_of: dict[str, bool],
+    free_of: dict[str, bool],
 ) -> None:
     """The rules that span several cookies, over the catalogue as it will be."""
     everything = [
@@ -314,6 +322,7 @@ def _check_catalogue_rules(
             if other != key
         ]
         try:
+            validate_essential_placement(key[0], free=free_of[slug])
             validate_against_catalogue(
                 key[0], category=slug, required=required_of[slug], others=others
             )

@@ -17,6 +17,7 @@ from cookie_consent.validation import (
     validate_category_flags,
     validate_consent_mode_types,
     validate_cookie_name,
+    validate_essential_placement,
 )
 
 
@@ -194,6 +195,9 @@ class Cookie(models.Model):
             .values_list("name", "category__slug", "category__required")
         )
         try:
+            validate_essential_placement(
+                self.name, free=self.category.required or not self.category.needs_consent
+            )
             validate_against_catalogue(
                 self.name,
                 category=self.category.slug,

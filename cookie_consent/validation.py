@@ -14,6 +14,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from cookie_consent import names
+from cookie_consent.essential import essential_names
 
 BLANK_NAME_MESSAGE = _("Enter the cookie's name, or a pattern such as _ga_*.")
 
@@ -46,6 +47,19 @@ def validate_category_flags(*, required: bool, needs_consent: bool) -> None:
                 "Untick “needs consent” or “required”."
             ),
             code="required_needs_consent",
+        )
+
+
+def validate_essential_placement(name: str, *, free: bool) -> None:
+    """A cookie Django or this app needs stays where no consent is asked (``free``)."""
+    if not free and name in essential_names():
+        raise ValidationError(
+            _(
+                "“%(name)s” is a cookie the site cannot work without (it is named in your "
+                "settings): declare it in a category that needs no consent."
+            ),
+            code="essential_needs_consent",
+            params={"name": name},
         )
 
 

@@ -204,6 +204,22 @@ def test_model_rules_are_reported_and_nothing_is_half_loaded(tmp_path: Path) -> 
 def test_name_already_in_another_category(tmp_path: Path) -> None:
     content = {
         "categories": [
+            {"slug": "third_party", "name": "T", "cookies": [{"name": "_pref"}]},
+            {
+                "slug": "statistics",
+                "name": "S",
+                "cookies": [{"name": "_pref", "domain": ".x.org"}],
+            },
+        ]
+    }
+    assert "“_pref” is already declared in the category “third_party”." in load_error(
+        tmp_path, content
+    )
+
+
+def test_a_cookie_the_site_needs_stays_free_of_consent(tmp_path: Path) -> None:
+    content = {
+        "categories": [
             {
                 "slug": "statistics",
                 "name": "S",
@@ -211,9 +227,10 @@ def test_name_already_in_another_category(tmp_path: Path) -> None:
             }
         ]
     }
-    assert "“csrftoken” is already declared in the category “necessary”." in load_error(
-        tmp_path, content
-    )
+    assert (
+        "“csrftoken” is a cookie the site cannot work without (it is named in your "
+        "settings): declare it in a category that needs no consent."
+    ) in load_error(tmp_path, content)
 
 
 @pytest.mark.parametrize(

@@ -142,3 +142,15 @@ def test_cookie_without_category_reports_only_the_missing_field() -> None:
     with pytest.raises(ValidationError) as error:
         Cookie(name="_ga").full_clean()
     assert set(messages_of(error)) == {"category"}
+
+
+def test_a_cookie_the_site_needs_cannot_move_to_a_consent_category() -> None:
+    session = Cookie.objects.get(name="sessionid")
+    session.category = statistics()
+    with pytest.raises(ValidationError) as error:
+        session.full_clean()
+    assert "“sessionid” is a cookie the site cannot work without" in messages_of(error)["name"][0]
+    # A category that needs no consent takes it.
+    free = make_category(slug="functional", needs_consent=False)
+    session.category = free
+    session.full_clean()
