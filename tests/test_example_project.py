@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from tests.reference import REFERENCE_ROWS
+
 pytestmark = pytest.mark.slow
 
 MANAGE = Path(__file__).resolve().parent.parent / "example_project" / "manage.py"
@@ -108,35 +110,6 @@ THIRD_PARTY_DESCRIPTION = (
     "Website A, and collect information about the user."
 )
 
-
-# The reference policy's table, row by row and word for word: provider, function and
-# location, cookie name, purposes.
-REFERENCE_ROWS = [
-    (
-        "Opendatasoft",
-        "Authentication (front and back office)",
-        "sessionid",
-        "To remember the user from one page to another",
-    ),
-    (
-        "Opendatasoft",
-        "Language selection (front and back office)",
-        "django_language",
-        "To remember the visitor's language",
-    ),
-    (
-        "Opendatasoft",
-        "API (CSRF) (front et back office)",
-        "csrftoken",
-        "To retrieve data via API calls",
-    ),
-    (
-        "Opendatasoft",
-        "Choices related to your cookie preferences",
-        "cookies_preferences",
-        "To remember the visitor's cookie preferences",
-    ),
-]
 
 REFERENCE_COOKIES = sorted(
     (
