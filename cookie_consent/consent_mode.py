@@ -26,7 +26,7 @@ def consent_types(state: ConsentState) -> dict[str, str]:
 
 
 def default_command(state: ConsentState) -> dict[str, Any]:
-    """What consent-mode.js passes to gtag: the default, and the settings to ``set``."""
+    """What the app's script passes to gtag: the default, and the settings to ``set``."""
     default: dict[str, Any] = dict(consent_types(state))
     if conf.CONSENT_MODE_WAIT_FOR_UPDATE is not None:
         default["wait_for_update"] = conf.CONSENT_MODE_WAIT_FOR_UPDATE
