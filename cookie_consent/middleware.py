@@ -13,16 +13,12 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.cache import patch_vary_headers
 
 from cookie_consent import catalogue
-from cookie_consent.conf import conf
 from cookie_consent.enforcement import enforce_response, strip_request
-from cookie_consent.state import get_consent
+from cookie_consent.state import get_consent, vary_on_consent
 
 GetResponse = Callable[[HttpRequest], Any]
-VARY = ("Cookie",)
-VARY_GPC = ("Cookie", "Sec-GPC")
 
 
 class ConsentAccessor:
@@ -79,5 +75,5 @@ class CookieConsentMiddleware:
         if "_cookie_consent_state" in request.__dict__:
             # The page, or the cookies it keeps, depended on the consent cookie (and on
             # the GPC signal, when it is honoured).
-            patch_vary_headers(response, VARY_GPC if conf.HONOR_GPC else VARY)
+            vary_on_consent(response)
         return response

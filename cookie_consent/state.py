@@ -15,6 +15,8 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 from cookie_consent import consent_cookie
 from cookie_consent.catalogue import Catalogue, Category, get_catalogue
@@ -154,3 +156,8 @@ def get_consent(request: HttpRequest) -> ConsentState:
         state = read_consent(request)
         request.__dict__["_cookie_consent_state"] = state
     return state
+
+
+def vary_on_consent(response: HttpResponseBase) -> None:
+    """Say that ``response`` depends on the consent cookie, and on GPC when it is honoured."""
+    patch_vary_headers(response, ("Cookie", "Sec-GPC") if conf.HONOR_GPC else ("Cookie",))

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,7 +22,7 @@ from cookie_consent.forms import DecisionForm
 from cookie_consent.models import ConsentRecord
 from cookie_consent.records import write_record
 from cookie_consent.signals import consent_changed
-from cookie_consent.state import ALWAYS, ConsentState, get_consent
+from cookie_consent.state import ALWAYS, ConsentState, get_consent, vary_on_consent
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +159,7 @@ def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
 
 def _state_response(state: ConsentState) -> JsonResponse:
     response = JsonResponse(state_json(state))
-    patch_vary_headers(response, ("Cookie",))
+    vary_on_consent(response)
     return response
 
 
@@ -171,7 +170,7 @@ def _stored_json_response(
     response = JsonResponse({})
     new = store(request, response, stored, action=action, method=method)
     response.content = json.dumps(state_json(new)).encode()
-    patch_vary_headers(response, ("Cookie",))
+    vary_on_consent(response)
     return response
 
 
@@ -268,7 +267,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "next": safe_next(request, request.GET.get("next"), request.headers.get("Referer")),
         },
     )
-    patch_vary_headers(response, ("Cookie",))
+    vary_on_consent(response)
     return response
 
 
@@ -297,7 +296,7 @@ def policy(request: HttpRequest) -> HttpResponse:
             "next": request.get_full_path(),
         },
     )
-    patch_vary_headers(response, ("Cookie",))
+    vary_on_consent(response)
     return response
 
 

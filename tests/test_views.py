@@ -156,3 +156,14 @@ def test_consent_cookie_attributes(client: Client, settings: Any) -> None:
     settings.COOKIE_CONSENT_COOKIE_SECURE = False
     forced = client.post("/cookies/update/", {"action": "reject_all"}, secure=True)
     assert not forced.cookies["cookies_preferences"]["secure"]
+
+
+def test_consent_views_vary_on_gpc_without_the_middleware(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from cookie_consent import views
+
+    response = views.api(RequestFactory().get("/cookies/api/"))
+    assert response["Vary"] == "Cookie, Sec-GPC"
+    settings.COOKIE_CONSENT_HONOR_GPC = False
+    assert views.api(RequestFactory().get("/cookies/api/"))["Vary"] == "Cookie"
