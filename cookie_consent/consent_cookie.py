@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -30,6 +31,9 @@ MAX_LENGTH = 4096
 MAX_DECISIONS = 64
 
 SALT = "cookie_consent.consent"
+# Servers' clocks differ a little; a decision further in the future than this was not
+# made by any of them (and a year past 9999 would overflow every date computed from it).
+MAX_CLOCK_SKEW = 24 * 60 * 60
 
 
 def _signer() -> signing.Signer:
@@ -101,9 +105,13 @@ def _decode(value: str, key: str, fallback_keys: tuple[str, ...]) -> StoredConse
     if version != VERSION or not _CONSENT_ID.fullmatch(consent_id):
         return None
     decisions: dict[str, Decision] = {}
+    # Cached results stay right as time passes: a value accepted now stays acceptable.
+    latest = time.time() + MAX_CLOCK_SKEW
     for item in decisions_text.split("|") if decisions_text else ():
         match = _DECISION.fullmatch(item)
         if match is None or match[1] in decisions or len(decisions) >= MAX_DECISIONS:
+            return None
+        if int(match[4]) > latest:
             return None
         decisions[match[1]] = Decision(match[2] != "0", match[3], int(match[4]), match[2] == "2")
     # Shared by every request that sends this value: read-only.

@@ -143,10 +143,18 @@ def read_consent(request: HttpRequest) -> ConsentState:
         decisions={} if stored is None else stored.decisions,
         catalogue=get_catalogue(),
         now=int(time.time()),
-        # Exactly "1": any other value is no signal (GPC specification).
-        # META, not request.headers: that would cache the Cookie header before stripping.
-        gpc=conf.HONOR_GPC and request.META.get("HTTP_SEC_GPC") == "1",
+        gpc=conf.HONOR_GPC and sends_gpc(request),
     )
+
+
+def sends_gpc(request: HttpRequest) -> bool:
+    """``Sec-GPC: 1``: exactly "1" (GPC specification), or the signal sent more than once,
+    which servers and proxies join with commas into "1, 1"."""
+    # META, not request.headers: that would cache the Cookie header before stripping.
+    value = request.META.get("HTTP_SEC_GPC")
+    if value is None or "," not in value:
+        return value == "1"
+    return all(item.strip(" \t") == "1" for item in value.split(","))
 
 
 def get_consent(request: HttpRequest) -> ConsentState:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import time
 from http.cookies import SimpleCookie
 
 import pytest
@@ -47,7 +48,8 @@ decisions = st.builds(
     Decision,
     granted=st.booleans(),
     revision=st.from_regex(r"[0-9a-f]{1,64}", fullmatch=True),
-    decided_at=st.integers(min_value=0, max_value=10**12 - 1),
+    # Decisions are made in the past (see test_decision_from_the_far_future_is_no_decision).
+    decided_at=st.integers(min_value=0, max_value=int(time.time())),
 )
 # Few enough decisions that the value stays under MAX_LENGTH, as a real catalogue's does.
 consents = st.builds(
@@ -357,3 +359,24 @@ def test_grant_made_under_gpc_round_trips() -> None:
     assert "|statistics:2:ab:1|" in value
     assert "|third_party:1:ab:1~" in value
     assert decode(value) == stored
+
+
+# Times no server wrote
+
+
+def test_decision_from_the_far_future_is_no_decision() -> None:
+    # Signed with the site's key, so only a key holder could make it: still no decision.
+    assert decode(sign(f"1|{CONSENT_ID}|statistics:1:ab:999999999999")) is None
+
+
+def test_decision_a_few_hours_ahead_decodes() -> None:
+    # Another server whose clock runs ahead wrote it.
+    ahead = int(time.time()) + 6 * 60 * 60
+    stored = decode(sign(f"1|{CONSENT_ID}|statistics:1:ab:{ahead}"))
+    assert stored is not None
+    assert stored.decisions["statistics"].decided_at == ahead
+
+
+def test_decision_more_than_a_day_ahead_is_no_decision() -> None:
+    ahead = int(time.time()) + 25 * 60 * 60
+    assert decode(sign(f"1|{CONSENT_ID}|statistics:1:ab:{ahead}")) is None

@@ -46,6 +46,20 @@ def test_only_exactly_one_is_a_signal(client: Client, value: str) -> None:
     assert client.get("/cookies/api/", headers={"Sec-GPC": value}).json()["gpc"] is False
 
 
+@pytest.mark.parametrize("value", ["1, 1", "1,1", "1 ,1, 1"])
+def test_a_signal_sent_twice_is_the_signal(client: Client, value: str) -> None:
+    # Proxies and servers join repeated headers with commas.
+    page = client.get("/page/", headers={"Sec-GPC": value}).text
+    assert 'id="cc-banner"' not in page
+    assert 'id="cc-gpc-notice"' in page
+    assert client.get("/cookies/api/", headers={"Sec-GPC": value}).json()["gpc"] is True
+
+
+@pytest.mark.parametrize("value", ["1, 0", "0, 1", "1,", ",1", "1, true"])
+def test_a_joined_header_with_another_value_is_no_signal(client: Client, value: str) -> None:
+    assert client.get("/cookies/api/", headers={"Sec-GPC": value}).json()["gpc"] is False
+
+
 def test_an_earlier_grant_yields_to_the_signal(client: Client) -> None:
     client.post("/cookies/update/", {"action": "accept_all"})
     assert granted(client)["statistics"]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import pytest
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from cookie_consent import consent_cookie
 from cookie_consent.catalogue import get_catalogue
@@ -94,7 +95,7 @@ def test_lifetime_is_a_setting() -> None:
 
 def test_read_consent_from_a_request(rf: RequestFactory) -> None:
     stored = consent_cookie.StoredConsent(
-        "b" * 32, {"statistics": Decision(True, revision("statistics"), NOW)}
+        "b" * 32, {"statistics": Decision(True, revision("statistics"), int(time.time()))}
     )
     request = rf.get("/", headers={"Sec-GPC": "1"})
     request.COOKIES["cookies_preferences"] = consent_cookie.encode(stored)
@@ -107,3 +108,20 @@ def test_read_consent_from_a_request(rf: RequestFactory) -> None:
 @pytest.mark.parametrize("value", ["0", "true", " 1", "1 "])
 def test_gpc_is_exactly_one(rf: RequestFactory, value: str) -> None:
     assert not read_consent(rf.get("/", headers={"Sec-GPC": value})).gpc
+
+
+@pytest.mark.parametrize("url", ["/page/", "/cookies/", "/cookies/preferences/", "/cookies/api/"])
+def test_signed_cookie_from_the_far_future_is_no_decision_on_every_page(
+    client: Client, url: str
+) -> None:
+    # Only a holder of the secret key can sign it; every page still answers, as if the
+    # visitor had not decided (before, datetime.fromtimestamp overflowed: a 500).
+    client.cookies["cookies_preferences"] = consent_cookie._signer().sign(
+        f"1|{'a' * 32}|statistics:1:{revision('statistics')}:999999999999"
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    if url == "/cookies/api/":
+        assert response.json()["consent_id"] is None
+    else:
+        assert "cc-banner" in response.text or url != "/page/"
