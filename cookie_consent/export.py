@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from cookie_consent.conf import conf
 from cookie_consent.models import ConsentRecord
-from cookie_consent.records import as_utc
+from cookie_consent.records import as_utc, user_key
 
 SCHEMA = "django-cookie-guard consent record 1 (ISO/IEC TS 27560 fields)"
 CSV_COLUMNS = (
@@ -111,7 +111,7 @@ def json_record(record: ConsentRecord) -> dict[str, Any]:
         "gpc": record.gpc,
         "jurisdiction": conf.JURISDICTION,
         "data_controller": conf.CONTROLLER,
-        "user_id": record.user_id,
+        "user_id": user_key(record.user_id),
         "ip_hash": record.ip_hash or None,
         "user_agent": record.user_agent or None,
         "previous_mac": record.previous_mac,

@@ -63,7 +63,21 @@ def _derive(secret: str | bytes) -> bytes:
 def canonical(record: ConsentRecord) -> bytes:
     content: dict[str, Any] = {name: getattr(record, name) for name in SIGNED_FIELDS}
     content["created_at"] = as_utc(record.created_at).isoformat()
+    content["user_id"] = user_key(record.user_id)
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def user_key(pk: object) -> str | int | float | None:
+    """The user id as the MAC and the JSON export hold it, for any primary key.
+
+    Integer and string keys stay as JSON has always written them, so records made before
+    still verify; any other key (a UUID, a decimal...) is its text, which Django gives
+    back the same whenever it reads the record. (A composite key cannot be the target of
+    the record's foreign key: Django refuses it, fields.E347.)
+    """
+    if pk is None or isinstance(pk, (str, int, float)):
+        return pk
+    return str(pk)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -102,6 +116,9 @@ def truncated_ip_hash(request: HttpRequest) -> str:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return ""
+    # A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d, all in one IPv6 /48.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     return hmac.new(signing_keys()[0], str(network).encode(), hashlib.sha256).hexdigest()

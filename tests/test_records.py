@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +19,8 @@ from cookie_consent.models import ConsentRecord, CookieCategory
 from tests.factories import make_cookie
 
 pytestmark = pytest.mark.django_db
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def latest() -> ConsentRecord:
@@ -114,10 +121,52 @@ def test_gpc_flag_and_user(client: Client) -> None:
     assert records.mac_is_valid(record, records.signing_keys())
 
 
+@pytest.mark.slow
+def test_a_user_keyed_by_uuid_can_decide() -> None:
+    """AUTH_USER_MODEL cannot be swapped in this process: tests/uuid_users runs in its own,
+    on SQLite in memory whatever DATABASE_URL says."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}}
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "tests/uuid_users/decisions.py"),
+            *("--ds=tests.uuid_users.settings", "-p", "no:cacheprovider", "-q"),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "signed_as"),
+    [
+        (42, 42),
+        ("ada", "ada"),
+        (None, None),
+        (
+            uuid.UUID("6f1c2a4e-9b3d-4c5e-8f70-1a2b3c4d5e6f"),
+            "6f1c2a4e-9b3d-4c5e-8f70-1a2b3c4d5e6f",
+        ),
+    ],
+)
+def test_user_keys_of_every_type_are_signed_as_json(key: object, signed_as: object) -> None:
+    """Integer and string keys as they always were (old records verify); others as text."""
+    assert records.user_key(key) == signed_as
+
+
 @override_settings(COOKIE_CONSENT_RECORD_IP=True, COOKIE_CONSENT_RECORD_USER_AGENT=False)
 @pytest.mark.parametrize(
     ("address", "same_as"),
-    [("203.0.113.7", "203.0.113.200"), ("2001:db8:1:2::7", "2001:db8:1:ffff::1")],
+    [
+        ("203.0.113.7", "203.0.113.200"),
+        ("2001:db8:1:2::7", "2001:db8:1:ffff::1"),
+        # An IPv4 client of a dual-stack socket is an IPv4 address, not an IPv6 network.
+        ("::ffff:203.0.113.7", "203.0.113.200"),
+    ],
 )
 def test_ip_is_kept_only_as_a_keyed_hash_of_its_network(address: str, same_as: str) -> None:
     post(Client(REMOTE_ADDR=address), "reject_all", HTTP_USER_AGENT="Firefox/140")
@@ -127,6 +176,14 @@ def test_ip_is_kept_only_as_a_keyed_hash_of_its_network(address: str, same_as: s
     assert address not in first.ip_hash
     assert first.ip_hash == second.ip_hash
     assert first.user_agent == ""
+
+
+@override_settings(COOKIE_CONSENT_RECORD_IP=True)
+def test_ipv4_mapped_addresses_of_different_networks_hash_apart() -> None:
+    post(Client(REMOTE_ADDR="::ffff:203.0.113.7"), "reject_all")
+    post(Client(REMOTE_ADDR="::ffff:198.51.100.7"), "reject_all")
+    first, second = ConsentRecord.objects.order_by("id")
+    assert first.ip_hash != second.ip_hash
 
 
 @override_settings(COOKIE_CONSENT_RECORD_IP=True)

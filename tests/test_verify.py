@@ -202,6 +202,39 @@ def test_the_record_key_setting_signs_and_verifies() -> None:
     assert failed()[0] == [modified(records[0]), modified(records[1])]
 
 
+# A record of a signed-in user with an integer key, and its MAC as the first release wrote
+# it (json.dumps of the user id as a number), under tests/settings.py's SECRET_KEY.
+OLD_INTEGER_USER_RECORD = {
+    "consent_id": "25215ec2ae6176bd47e0d18f7ca5d629",
+    "created_at": datetime(2026, 11, 29, 3, 25, 24, 349720, tzinfo=dt_timezone.utc),
+    "action": "accept_all",
+    "event": "given",
+    "method": "banner",
+    "granted": "statistics first_party third_party",
+    "denied": "",
+    "revisions": {
+        "first_party": "b23e30b7d800",
+        "statistics": "2cfd93fbab52",
+        "third_party": "b23e30b7d800",
+    },
+    "reconsent": False,
+    "language": "fr",
+    "policy_url": "http://portal.example.org/cookies/",
+    "gpc": False,
+    "ip_hash": "",
+    "user_agent": "Firefox/140",
+    "user_id": 42,
+    "previous_mac": "",
+    "mac": "266650613d0a6555a05fe2c3adf01cc569214c3aac820db005608574b27c893f",
+}
+
+
+def test_a_record_of_an_integer_user_key_written_before_still_verifies() -> None:
+    """Taking keys of every type must not change the MAC input of integer keys."""
+    ConsentRecord(**OLD_INTEGER_USER_RECORD).save(force_insert=True)
+    assert verified() == "1 record in 1 chain verified: no problem found.\n"
+
+
 def test_a_chain_starts_at_its_checkpoint() -> None:
     records = visitor(3)
     prune(before=records[1].created_at)
