@@ -23,6 +23,8 @@ urlpatterns = [
     path("nonce/", views.nonce_only),
     path("assets/<slug:name>.js", views.asset),
     path("favicon.ico", views.favicon),
+    path("visitor-content/", views.visitor_content),
+    path("uploads/preferences.html", views.uploaded),
     path("cookies/", include((_under_strict_csp(consent_urls.urlpatterns), "cookie_consent"))),
     path(".well-known/gpc.json", gpc_json),
 ]

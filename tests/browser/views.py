@@ -77,3 +77,25 @@ def asset(request: HttpRequest, name: str) -> FileResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Chromium asks for one on every visit; a 404 would be a console error."""
     return HttpResponse(status=204)
+
+
+# What an attacker's page answers where the script looks for the preferences form: its
+# handler would run with the origin of the page it is inserted into.
+FORGED_PREFERENCES = (
+    "<!DOCTYPE html><title>Forged</title><div data-cc-preferences><h1>Forged preferences</h1>"
+    '<img src="x" onerror="window.__pwned = document.title = \'pwned\'"></div>'
+)
+
+
+def visitor_content(request: HttpRequest) -> HttpResponse:
+    """A page showing what a visitor wrote: ``?link=`` is a link in their comment.
+
+    No Content-Security-Policy, as on many sites: under the strict one, ``connect-src``
+    would block a fetch to another origin before the script's own check is tested.
+    """
+    return render(request, "browser/visitor_content.html", {"link": request.GET["link"]})
+
+
+def uploaded(request: HttpRequest) -> HttpResponse:
+    """A file a visitor uploaded, served by the site itself: same origin, another path."""
+    return HttpResponse(FORGED_PREFERENCES)

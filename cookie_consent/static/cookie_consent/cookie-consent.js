@@ -21,7 +21,7 @@
     state: null,
     gpc: false,
     granted: (slug) => !!api.state?.categories.some((c) => c.slug === slug && c.granted),
-    showPreferences: () => root && openPreferences(root.dataset.ccPreferencesUrl),
+    showPreferences: () => root && openPreferences(),
     onChange(callback) {
       const listener = (event) => callback(event.detail);
       document.addEventListener(CHANGE, listener);
@@ -131,13 +131,14 @@
     // Modified clicks (new tab…) follow the link.
     if (link && dialog && !(event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey)) {
       event.preventDefault();
-      openPreferences(link.href);
+      openPreferences();
     } else if (closest("[data-cc-close]")) dialog.close();
     else if (closest("[data-cc-reload]")) location.reload();
   }
 
-  // The preferences page's form in a modal dialog; the page itself on failure.
-  async function openPreferences(url) {
+  // The server's preferences page (a link may lead anywhere) in a modal dialog; the page itself on failure.
+  async function openPreferences() {
+    const url = root.dataset.ccPreferencesUrl;
     if (!dialog) return location.assign(url);
     if (dialog.open) return;
     opener = document.activeElement;
