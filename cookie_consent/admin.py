@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -14,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from cookie_consent.catalogue import get_catalogue
-from cookie_consent.export import CSV_COLUMNS, by_category, csv_row, iter_records
+from cookie_consent.export import by_category, csv_lines, iter_records
 from cookie_consent.models import ConsentRecord, Cookie, CookieCategory, UndeclaredCookie
 
 
@@ -162,22 +160,7 @@ class ConsentRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self, request: HttpRequest, queryset: QuerySet[ConsentRecord]
     ) -> StreamingHttpResponse:
         ids = queryset.values_list("id", flat=True)
-        records = iter_records(ids=ids)
-        writer = csv.writer(_Echo())
-        rows = (writer.writerow(row) for row in _with_header(records))
-        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        lines = csv_lines(iter_records(ids=ids))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="consent-records.csv"'
         return response
-
-
-def _with_header(records: Iterator[ConsentRecord]) -> Iterator[list[str]]:
-    yield list(CSV_COLUMNS)
-    for record in records:
-        yield csv_row(record)
-
-
-class _Echo:
-    """csv.writer needs a file; this one hands each line back to be streamed."""
-
-    def write(self, line: str) -> str:
-        return line

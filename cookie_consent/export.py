@@ -1,11 +1,13 @@
 """Consent records as CSV rows or JSON lines, read in constant memory.
 
 The JSON shape follows the fields of an ISO/IEC TS 27560 consent record (docs/records.rst
-maps them one by one).
+maps them one by one). The CSV is for spreadsheets, which run a cell that looks like a
+formula: its cells are made inert (``spreadsheet_text``); the JSON lines stay exact.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -37,6 +39,8 @@ CSV_COLUMNS = (
     "previous_mac",
     "mac",
 )
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def iter_records(
@@ -90,7 +94,34 @@ def csv_row(record: ConsentRecord) -> list[str]:
         "previous_mac": record.previous_mac,
         "mac": record.mac,
     }
-    return [str(values[column]) for column in CSV_COLUMNS]
+    return [spreadsheet_text(str(values[column])) for column in CSV_COLUMNS]
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading quote before what would start a formula.
+
+    Any visitor writes their own ``User-Agent``, e.g. ``=HYPERLINK(...)``.
+    """
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def csv_lines(records: Iterable[ConsentRecord]) -> Iterator[str]:
+    """The header, then one line per record: what the admin action and the command write.
+
+    Every cell is quoted: a ``;`` or ``,`` in a user agent must not open a cell of its own,
+    whichever separator the spreadsheet splits on.
+    """
+    writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL)
+    yield writer.writerow(CSV_COLUMNS)
+    for record in records:
+        yield writer.writerow(csv_row(record))
+
+
+class _Line:
+    """csv.writer needs a file; this one hands each line back."""
+
+    def write(self, line: str) -> str:
+        return line
 
 
 def json_record(record: ConsentRecord) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import csv
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from cookie_consent.catalogue import get_catalogue
-from cookie_consent.models import Cookie, CookieCategory
+from cookie_consent.models import ConsentRecord, Cookie, CookieCategory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +119,19 @@ def test_required_category_needing_consent_is_refused(admin_client: Client) -> N
     assert response.status_code == 200
     assert "A required category cannot need consent" in response.text
     assert not CookieCategory.objects.filter(slug="x").exists()
+
+
+def test_csv_action_turns_a_user_agent_formula_into_text(admin_client: Client) -> None:
+    formula = '=HYPERLINK("http://evil","x")'
+    Client().post("/cookies/update/", {"action": "accept_all"}, HTTP_USER_AGENT=formula)
+    record = ConsentRecord.objects.get()
+    response = admin_client.post(
+        "/admin/cookie_consent/consentrecord/",
+        {"action": "export_csv", "_selected_action": [record.pk]},
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="consent-records.csv"'
+    text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert '"\'=HYPERLINK(""http://evil"",""x"")"' in text
+    [header, row] = csv.reader(StringIO(text))
+    assert dict(zip(header, row, strict=True))["user_agent"] == "'" + formula
+    assert record.user_agent == formula

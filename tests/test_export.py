@@ -87,7 +87,50 @@ def test_csv_has_a_header_and_one_row_per_record() -> None:
 
 
 def test_csv_of_no_records_is_the_header() -> None:
-    assert exported("--format", "csv") == ",".join(export.CSV_COLUMNS) + "\r\n"
+    assert exported("--format", "csv") == ",".join(f'"{c}"' for c in export.CSV_COLUMNS) + "\r\n"
+
+
+FORMULA = '=HYPERLINK("http://evil","x")'
+
+
+def test_a_user_agent_formula_is_text_in_csv_and_exact_in_json() -> None:
+    client = Client()
+    with time_machine.travel(JANUARY, tick=False):
+        client.post("/cookies/update/", {"action": "accept_all"}, headers={"user-agent": FORMULA})
+    text = exported("--format", "csv")
+    # OWASP's form: the cell quoted, a single quote first, its double quotes doubled.
+    assert '"\'=HYPERLINK(""http://evil"",""x"")"' in text
+    [header, row] = csv.reader(StringIO(text))
+    assert dict(zip(header, row, strict=True))["user_agent"] == "'" + FORMULA
+    assert json_lines()[0]["user_agent"] == FORMULA
+    out = StringIO()
+    call_command("cookie_consent_verify", stdout=out)
+    assert out.getvalue() == "1 record in 1 chain verified: no problem found.\n"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_no_csv_cell_starts_a_formula(start: str) -> None:
+    agent = f"{start}1+2"
+    decide_as(agent)
+    [_, row] = csv.reader(StringIO(exported("--format", "csv")))
+    assert row[export.CSV_COLUMNS.index("user_agent")] == "'" + agent
+    assert json_lines()[0]["user_agent"] == agent
+
+
+def test_every_csv_cell_is_quoted_so_no_separator_opens_a_cell() -> None:
+    """Spreadsheets in many languages split on ";": in quotes it stays inside the cell."""
+    agent = "Mozilla/5.0;=cmd|' /C calc'!A0"
+    decide_as(agent)
+    row = exported("--format", "csv").splitlines()[1]
+    assert f'"{agent}"' in row
+    assert row.startswith('"')
+    assert row.endswith('"')
+    assert row.count('","') == len(export.CSV_COLUMNS) - 1
+
+
+def decide_as(agent: str) -> None:
+    response = Client().post("/cookies/update/", {"action": "reject_all"}, HTTP_USER_AGENT=agent)
+    assert response.status_code == 303
 
 
 @override_settings(

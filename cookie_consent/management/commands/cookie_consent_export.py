@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,10 +82,10 @@ class Command(BaseCommand):
 def _write(records: Iterator[ConsentRecord], format: str, stream: Stream) -> int:
     count = 0
     if format == "csv":
-        writer = csv.writer(stream)
-        writer.writerow(export.CSV_COLUMNS)
-        for record in records:
-            writer.writerow(export.csv_row(record))
+        lines = export.csv_lines(records)
+        stream.write(next(lines))  # the header
+        for line in lines:
+            stream.write(line)
             count += 1
     else:
         for record in records:
