@@ -59,6 +59,8 @@ class DeclareForm(forms.Form):
 @admin.register(UndeclaredCookie)
 class UndeclaredCookieAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "direction", "count", "first_seen", "last_seen", "example_path")
+    # The most seen first: after a flood of made-up names, each seen once, the real ones lead.
+    ordering = ("-count", "-last_seen")
     list_filter = ("direction",)
     search_fields = ("name", "example_path")
     actions = ("declare",)

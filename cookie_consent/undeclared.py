@@ -4,6 +4,16 @@ A request never touches the database for this: it adds to a per-process tally, a
 background thread writes the tally every ``COOKIE_CONSENT_UNDECLARED_FLUSH_INTERVAL``
 seconds (or :func:`flush` does, when the interval is ``None``). The first write of a name
 logs one WARNING that says how to declare it.
+
+Any client can send made-up names, so the tally and the table are bounded, and a flood
+of made-up names must not keep a real cookie out of them:
+
+- a name the server sets cannot be made up by a client: it has places of its own in the
+  tally, and in a full table it takes the place of a name only received;
+- names received compete by how often they are seen: in the tally by the Space-Saving
+  algorithm (see :class:`ReceivedTally`), in a full table by replacing the row seen the
+  fewest times, when they were seen more often. Those that lose are held back and keep
+  counting for the next write.
 """
 
 from __future__ import annotations
@@ -11,10 +21,12 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections import OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import close_old_connections, connections, transaction
+from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,10 +35,12 @@ from cookie_consent.conf import conf
 logger = logging.getLogger(__name__)
 
 REQUEST, RESPONSE = "request", "response"
-# A client can send any number of made-up names: the tally and the table stay bounded.
+# Per process: names received, names set by the server, names held back (each at most).
 MAX_PENDING = 1000
 MAX_ROWS = 10_000
 MAX_NAME_LENGTH = 255
+
+Key = tuple[str, str]  # (name, direction): one row of the table
 
 
 @dataclass
@@ -36,9 +50,131 @@ class Sighting:
     last_seen: datetime
     path: str
 
+    def add(self, other: Sighting) -> None:
+        """Count in the sightings of the same name from another tally."""
+        self.count += other.count
+        self.first_seen, self.path = min(
+            (self.first_seen, self.path), (other.first_seen, other.path)
+        )
+        self.last_seen = max(self.last_seen, other.last_seen)
 
-_lock = threading.Lock()
-_pending: dict[tuple[str, str], Sighting] = {}
+
+class ReceivedTally:
+    """Names sent by browsers, in at most ``MAX_PENDING`` places (Space-Saving algorithm,
+    Metwally, Agrawal and El Abbadi, 2005).
+
+    When every place is taken, a new name takes the place of a lowest-ranked entry and
+    ranks one above it. Made-up names then only replace one another: among N sightings, a
+    name seen more than N / MAX_PENDING times keeps its place. The rank decides who keeps
+    a place; the sighting counts what was really seen. Among equal ranks, names that got
+    theirs from a replaced entry make way before names that earned it by being seen.
+    """
+
+    def __init__(self) -> None:
+        self.sightings: dict[str, Sighting] = {}
+        self._rank: dict[str, int] = {}
+        # The names of each rank in the order they make way: O(1) replacement.
+        self._by_rank: dict[int, OrderedDict[str, None]] = {}
+        self._lowest = 1
+
+    def see(self, name: str, now: datetime, path: str) -> None:
+        sighting = self.sightings.get(name)
+        if sighting is not None:
+            sighting.count += 1
+            sighting.last_seen = now
+            self._move(name, self._rank[name] + 1)
+            return
+        if len(self.sightings) < MAX_PENDING:
+            self._place(name, 1)
+        else:
+            replaced = next(iter(self._by_rank[self._lowest]))
+            self._place(name, self._lowest + 1, inherited=True)
+            self._unrank(replaced, self._rank.pop(replaced))
+            del self.sightings[replaced]
+        self.sightings[name] = Sighting(1, now, now, path)
+
+    def _move(self, name: str, rank: int) -> None:
+        old = self._rank[name]
+        self._place(name, rank)
+        self._unrank(name, old)
+
+    def _place(self, name: str, rank: int, inherited: bool = False) -> None:
+        names = self._by_rank.setdefault(rank, OrderedDict())
+        names[name] = None
+        if inherited:
+            names.move_to_end(name, last=False)
+        self._rank[name] = rank
+        self._lowest = min(self._lowest, rank)
+
+    def _unrank(self, name: str, rank: int) -> None:
+        names = self._by_rank[rank]
+        del names[name]
+        if not names:
+            del self._by_rank[rank]
+            if rank == self._lowest:
+                # Both callers have just placed a name one rank higher.
+                self._lowest = rank + 1
+
+
+class Tally:
+    """What a process saw since its last write, what that write held back, and whether it
+    found the table full."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._empty()
+        self.held: dict[Key, Sighting] = {}
+        self.table_full = False
+
+    def _empty(self) -> None:
+        self.received = ReceivedTally()
+        self.set_by_server: dict[str, Sighting] = {}
+
+    def see(self, name: str, direction: str, now: datetime, path: str) -> None:
+        if direction == REQUEST:
+            self.received.see(name, now, path)
+            return
+        sighting = self.set_by_server.get(name)
+        if sighting is not None:
+            sighting.count += 1
+            sighting.last_seen = now
+        elif len(self.set_by_server) < MAX_PENDING:
+            self.set_by_server[name] = Sighting(1, now, now, path)
+
+    def take(self) -> dict[Key, Sighting]:
+        """Everything to write, the tally emptied."""
+        batch = {(name, REQUEST): s for name, s in self.received.sightings.items()}
+        batch.update({(name, RESPONSE): s for name, s in self.set_by_server.items()})
+        for key, sighting in self.held.items():
+            if key in batch:
+                batch[key].add(sighting)
+            else:
+                batch[key] = sighting
+        self._empty()
+        self.held = {}
+        return batch
+
+    def hold(self, sightings: Iterable[tuple[Key, Sighting]]) -> None:
+        """Keep for the next write what this one could not write; called after ``take``."""
+        ranked = sorted(sightings, key=lambda item: _precedence(item[0], item[1]))
+        self.held = dict(ranked[:MAX_PENDING])
+
+    def names(self) -> set[Key]:
+        received = {(name, REQUEST) for name in self.received.sightings}
+        set_by_server = {(name, RESPONSE) for name in self.set_by_server}
+        return received | set_by_server | set(self.held)
+
+
+def _precedence(key: Key, sighting: Sighting) -> tuple[bool, int]:
+    """Sort key: names the server sets first (a client cannot make them up), then the most seen."""
+    return (key[1] != RESPONSE, -sighting.count)
+
+
+_lock = threading.Lock()  # the tally, which requests share
+_flush_lock = threading.Lock()  # one write at a time, so that what a write holds back stays
+_pending = Tally()
 _flusher: threading.Thread | None = None
 _stop = threading.Event()
 
@@ -48,16 +184,8 @@ def seen(name: str, direction: str, path: str) -> None:
     if len(name) > MAX_NAME_LENGTH:
         return
     now = timezone.now()
-    key = (name, direction)
     with _lock:
-        sighting = _pending.get(key)
-        if sighting is None:
-            if len(_pending) >= MAX_PENDING:
-                return
-            _pending[key] = Sighting(1, now, now, path[:2048])
-        else:
-            sighting.count += 1
-            sighting.last_seen = now
+        _pending.see(name, direction, now, path[:2048])
         if conf.UNDECLARED_FLUSH_INTERVAL is not None and (
             _flusher is None or not _flusher.is_alive()
         ):
@@ -67,50 +195,149 @@ def seen(name: str, direction: str, path: str) -> None:
 def flush() -> int:
     """Write the tally to the database; returns how many names were written.
 
-    If the database fails, what was not written goes back into the tally for next time.
+    If the database fails, what was not written is held for next time, and the exception
+    is raised.
     """
+    with _flush_lock:
+        with _lock:
+            batch = _pending.take()
+        return _write_batch(batch)
+
+
+def _write_batch(batch: dict[Key, Sighting]) -> int:
+    known = _recorded(batch)
+    places, turned_away = _make_room([key for key in batch if key not in known], batch, known)
+    admitted = [key for key in batch if key in places]  # warned about in the order seen
+    held = [(key, batch[key]) for key in turned_away]
+    unwritten = deque(key for key in batch if key in known)
+    try:
+        _create(admitted, batch)
+        written, admitted = len(admitted), []  # nothing of them to hold if the rest fails
+        while unwritten:
+            _write(*unwritten[0], batch[unwritten[0]])
+            unwritten.popleft()
+            written += 1
+    except Exception:
+        _hold(held + [(key, batch[key]) for key in (*admitted, *unwritten)])
+        raise
+    _hold(held)
+    return written
+
+
+def _hold(sightings: list[tuple[Key, Sighting]]) -> None:
+    with _lock:
+        _pending.hold(sightings)
+
+
+def _recorded(batch: dict[Key, Sighting]) -> set[Key]:
+    """The names of the batch that already have a row."""
     from cookie_consent.models import UndeclaredCookie
 
-    global _pending
-    with _lock:
-        batch, _pending = _pending, {}
-    items = list(batch.items())
-    if items and UndeclaredCookie.objects.count() >= MAX_ROWS:
-        # Known names still count; new ones wait until an admin reviews the list.
-        known = set(
-            UndeclaredCookie.objects.filter(name__in=[name for (name, _), _ in items]).values_list(
-                "name", "direction"
-            )
-        )
-        dropped = len(items)
-        items = [item for item in items if item[0] in known]
+    if not batch:
+        return set()
+    rows = UndeclaredCookie.objects.filter(name__in={name for name, _ in batch})
+    return set(rows.values_list("name", "direction")) & set(batch)
+
+
+def _make_room(
+    new: list[Key], batch: dict[Key, Sighting], known: set[Key]
+) -> tuple[set[Key], list[Key]]:
+    """The new names that get a row, and those turned away; deletes the rows they replace."""
+    from cookie_consent.models import UndeclaredCookie
+
+    if not new:
+        return set(), []
+    free = MAX_ROWS - UndeclaredCookie.objects.count()
+    new.sort(key=lambda key: _precedence(key, batch[key]))
+    admitted, contenders = new[: max(free, 0)], new[max(free, 0) :]
+    _note_fullness(filled=0 < free <= len(new), full=free <= len(new))
+    replacing, turned_away = _replace(contenders, batch, known, surplus=max(-free, 0))
+    return {*admitted, *replacing}, turned_away
+
+
+def _replace(
+    contenders: list[Key], batch: dict[Key, Sighting], known: set[Key], surplus: int
+) -> tuple[list[Key], list[Key]]:
+    """In a full table, each contender takes the place of the received name seen least,
+    if it was seen more often; a name the server sets takes it whatever the count."""
+    from cookie_consent.models import UndeclaredCookie
+
+    if not contenders:
+        return [], []
+    rows = UndeclaredCookie.objects.filter(direction=REQUEST).order_by("count", "last_seen")
+    places = [
+        (pk, count)
+        for pk, name, count in rows.values_list("pk", "name", "count")[
+            : surplus + len(contenders) + len(known)
+        ]
+        if (name, REQUEST) not in known  # this write adds to them
+    ]
+    # Rows beyond the cap, written by processes that found room at the same moment, go first.
+    deleted = [pk for pk, _ in places[:surplus]]
+    free_places = iter(places[surplus:])
+    place = next(free_places, None)
+    replacing, turned_away = [], []
+    for key in contenders:
+        if place is not None and (key[1] == RESPONSE or place[1] < batch[key].count):
+            deleted.append(place[0])
+            replacing.append(key)
+            place = next(free_places, None)
+        else:
+            turned_away.append(key)
+    UndeclaredCookie.objects.filter(pk__in=deleted).delete()
+    return replacing, turned_away
+
+
+def _note_fullness(filled: bool, full: bool) -> None:
+    """One line when a write fills the table, or this process first finds it full; none at
+    each write while it stays full."""
+    if filled or (full and not _pending.table_full):
         logger.warning(
-            "Cookie consent: %d undeclared cookies are already listed for review; %d new "
-            "names were not recorded. Review the list in the admin.",
+            "Cookie consent: the list of undeclared cookies is full (%d rows). A new name now "
+            "takes the place of the name sent by browsers that was seen least, if it was seen "
+            "more often; names set by the server come first. Review the list in the admin: "
+            "declare the cookies the site uses, delete the others.",
             MAX_ROWS,
-            dropped - len(items),
         )
-    for index, ((name, direction), sighting) in enumerate(items):
+    _pending.table_full = full
+
+
+def _create(keys: list[Key], batch: dict[Key, Sighting]) -> None:
+    """The rows of new names, in one statement; one by one if another process wrote one
+    of them meanwhile. All or none of them, so that a failed write can be tried again."""
+    from cookie_consent.models import UndeclaredCookie
+
+    if not keys:
+        return
+    with transaction.atomic():
         try:
-            _write(name, direction, sighting)
-        except Exception:
-            with _lock:
-                for key, unwritten in items[index:]:
-                    _merge(key, unwritten)
-            raise
-    return len(items)
-
-
-def _merge(key: tuple[str, str], sighting: Sighting) -> None:
-    current = _pending.get(key)
-    if current is None:
-        _pending[key] = sighting
-    else:
-        current.count += sighting.count
-        current.first_seen = min(current.first_seen, sighting.first_seen)
+            with transaction.atomic():
+                UndeclaredCookie.objects.bulk_create(
+                    UndeclaredCookie(
+                        name=name,
+                        direction=direction,
+                        first_seen=batch[name, direction].first_seen,
+                        last_seen=batch[name, direction].last_seen,
+                        count=batch[name, direction].count,
+                        example_path=batch[name, direction].path,
+                    )
+                    for name, direction in keys
+                )
+            created = keys
+        except IntegrityError:
+            created = [key for key in keys if _add(*key, batch[key])]
+    for name, direction in created:
+        _warn(name, direction, batch[name, direction])
 
 
 def _write(name: str, direction: str, sighting: Sighting) -> None:
+    """Add to the row of a name already recorded (which an admin may have deleted since)."""
+    if _add(name, direction, sighting):
+        _warn(name, direction, sighting)
+
+
+def _add(name: str, direction: str, sighting: Sighting) -> bool:
+    """Add the sighting to the name's row, or create it; whether it was created."""
     from cookie_consent.models import UndeclaredCookie
 
     with transaction.atomic():
@@ -128,7 +355,10 @@ def _write(name: str, direction: str, sighting: Sighting) -> None:
             UndeclaredCookie.objects.filter(name=name, direction=direction).update(
                 count=F("count") + sighting.count, last_seen=sighting.last_seen
             )
-            return
+    return created
+
+
+def _warn(name: str, direction: str, sighting: Sighting) -> None:
     logger.warning(
         "Undeclared cookie %r %s (e.g. %s). Declare it in a category of the cookie catalogue "
         "(admin: Cookie consent > Undeclared cookies > “Declare in a category”); until then "
@@ -140,9 +370,16 @@ def _write(name: str, direction: str, sighting: Sighting) -> None:
     )
 
 
-def pending_names() -> set[tuple[str, str]]:
+def pending_names() -> set[Key]:
+    """The names, with their direction, counted or held back and not written yet."""
     with _lock:
-        return set(_pending)
+        return _pending.names()
+
+
+def forget_pending() -> None:
+    """Drop what is counted or held back, unwritten (between tests)."""
+    with _lock:
+        _pending.clear()
 
 
 def _start_flusher() -> None:

@@ -1,29 +1,63 @@
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
+from django.urls import path
 
+import tests.urls
 from cookie_consent import undeclared
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 
 pytestmark = pytest.mark.django_db
 
 
-def test_names_too_long_or_beyond_the_cap_are_not_tallied(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_names_too_long_are_not_tallied() -> None:
     undeclared.seen("x" * 256, undeclared.REQUEST, "/")
     assert undeclared.pending_names() == set()
+
+
+def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(undeclared, "MAX_PENDING", 2)
-    for name in ("a", "b", "c"):
+    for name in ("_real", "_real", "_junk1", "_junk2"):
         undeclared.seen(name, undeclared.REQUEST, "/")
-    undeclared.seen("a", undeclared.REQUEST, "/again")
-    assert undeclared.pending_names() == {("a", "request"), ("b", "request")}
+    # "_junk2" took the place of "_junk1", the name seen least; "_real" kept its own.
+    assert undeclared.pending_names() == {("_real", "request"), ("_junk2", "request")}
+    undeclared.seen("_junk3", undeclared.REQUEST, "/")
+    undeclared.seen("_real", undeclared.REQUEST, "/")
+    assert ("_real", "request") in undeclared.pending_names()
+    assert len(undeclared.pending_names()) == 2
+    undeclared.flush()
+    # The count is what was seen, not the rank that kept the place.
+    assert UndeclaredCookie.objects.get(name="_real").count == 3
+
+
+def test_names_the_server_sets_are_tallied_apart_and_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(undeclared, "MAX_PENDING", 2)
+    for name in ("_set1", "_set2", "_set3", "_set1"):
+        undeclared.seen(name, undeclared.RESPONSE, "/")
+    for number in range(10):
+        undeclared.seen(f"_junk{number}", undeclared.REQUEST, "/")
+    pending = undeclared.pending_names()
+    assert {name for name, direction in pending if direction == "response"} == {"_set1", "_set2"}
+    assert len(pending) == 4
+    undeclared.flush()
+    assert UndeclaredCookie.objects.get(name="_set1").count == 2
 
 
 def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a", "b", "c"):
+        undeclared.seen(name, undeclared.REQUEST, "/")
+    assert undeclared.flush() == 3
     for name in ("a", "b", "c"):
         undeclared.seen(name, undeclared.REQUEST, "/")
     real_write = undeclared._write
@@ -40,13 +74,47 @@ def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(undeclared, "_write", failing_write)
     with pytest.raises(ConnectionError):
         undeclared.flush()
+    assert calls == ["a", "b"]
     # Meanwhile the site keeps counting.
     undeclared.seen("b", undeclared.REQUEST, "/")
     assert undeclared.pending_names() == {("b", "request"), ("c", "request")}
     monkeypatch.setattr(undeclared, "_write", real_write)
     assert undeclared.flush() == 2
-    assert UndeclaredCookie.objects.get(name="b").count == 3
-    assert sorted(UndeclaredCookie.objects.values_list("name", flat=True)) == ["a", "b", "c"]
+    counts = dict(UndeclaredCookie.objects.values_list("name", "count"))
+    assert counts == {"a": 2, "b": 4, "c": 2}
+
+
+def test_a_failed_write_of_new_names_keeps_them_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    def database_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is down")
+
+    for name in ("a", "b"):
+        undeclared.seen(name, undeclared.REQUEST, "/")
+    monkeypatch.setattr(UndeclaredCookie.objects, "bulk_create", database_down)
+    with pytest.raises(OperationalError):
+        undeclared.flush()
+    assert undeclared.pending_names() == {("a", "request"), ("b", "request")}
+    monkeypatch.undo()
+    assert undeclared.flush() == 2
+    assert UndeclaredCookie.objects.count() == 2
+
+
+def test_a_name_another_process_just_recorded_is_added_to(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    undeclared.seen("_both", undeclared.REQUEST, "/")
+    undeclared.flush()
+    for name in ("_both", "_new"):
+        undeclared.seen(name, undeclared.REQUEST, "/")
+    # As if another process wrote "_both" after this one looked for it.
+    monkeypatch.setattr(undeclared, "_recorded", lambda batch: set())
+    caplog.clear()
+    assert undeclared.flush() == 2
+    assert dict(UndeclaredCookie.objects.values_list("name", "count")) == {"_both": 2, "_new": 1}
+    assert "'_both'" not in caplog.text
+    assert "Undeclared cookie '_new'" in caplog.text
 
 
 @override_settings(COOKIE_CONSENT_UNDECLARED="report")
@@ -82,11 +150,11 @@ def test_background_thread_survives_a_failing_database(
 ) -> None:
     failures: list[int] = []
 
-    def failing_write(*args: Any) -> None:
+    def database_down(*args: Any, **kwargs: Any) -> None:
         failures.append(1)
         raise ConnectionError("database is down")
 
-    monkeypatch.setattr(undeclared, "_write", failing_write)
+    monkeypatch.setattr(UndeclaredCookie.objects, "bulk_create", database_down)
     undeclared.seen("_down", undeclared.REQUEST, "/")
     deadline = time.monotonic() + 5
     while len(failures) < 2:
@@ -118,6 +186,22 @@ def test_admin_lists_sightings_read_only(admin_client: Client) -> None:
     assert response.status_code == 200
     assert "_hj" in response.text
     assert admin_client.get("/admin/cookie_consent/undeclaredcookie/add/").status_code == 403
+
+
+def test_admin_lists_the_most_seen_first(admin_client: Client) -> None:
+    sightings("_hjid", "_hjid", "_hjid")
+    undeclared.flush()
+    sightings(*(f"junk{number}" for number in range(50)))
+    undeclared.flush()
+    page = admin_client.get("/admin/cookie_consent/undeclaredcookie/").text
+    assert page.index("_hjid") < page.index("junk")
+
+
+def test_forget_pending_drops_the_tally_unwritten() -> None:
+    sightings("_a")
+    undeclared.forget_pending()
+    assert undeclared.pending_names() == set()
+    assert undeclared.flush() == 0
 
 
 def test_declare_action_asks_for_a_category_then_declares(admin_client: Client) -> None:
@@ -154,17 +238,107 @@ def test_declare_action_reports_names_the_catalogue_refuses(admin_client: Client
     assert UndeclaredCookie.objects.filter(name="_pref").exists()
 
 
-def test_a_full_table_takes_no_new_names(
+def test_a_row_deleted_meanwhile_is_made_again_and_warned_about(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sighting("_known")
-    monkeypatch.setattr(undeclared, "MAX_ROWS", 1)
-    undeclared.seen("_known", undeclared.REQUEST, "/")
-    undeclared.seen("_new", undeclared.REQUEST, "/")
+    undeclared.seen("_gone", undeclared.REQUEST, "/")
+    # As if an admin deleted the row after this write found it.
+    monkeypatch.setattr(undeclared, "_recorded", lambda batch: set(batch))
     assert undeclared.flush() == 1
-    assert not UndeclaredCookie.objects.filter(name="_new").exists()
-    assert UndeclaredCookie.objects.get(name="_known").count == 2
-    assert "1 new names were not recorded" in caplog.text
+    assert UndeclaredCookie.objects.get(name="_gone").count == 1
+    assert "Undeclared cookie '_gone' sent by the browser" in caplog.text
+
+
+def sightings(*names: str, direction: str = "request") -> None:
+    for name in names:
+        undeclared.seen(name, direction, "/")
+
+
+def test_a_full_table_gives_the_place_of_the_least_seen_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sightings("_once", "_often", "_often", "_often")
+    undeclared.flush()
+    monkeypatch.setattr(undeclared, "MAX_ROWS", 2)
+
+    def names() -> set[tuple[str, str]]:
+        return set(UndeclaredCookie.objects.values_list("name", "direction"))
+
+    # Seen once, like "_once": no better claim to the place. It waits, and keeps counting.
+    sightings("_new")
+    assert undeclared.flush() == 0
+    assert names() == {("_once", "request"), ("_often", "request")}
+    assert ("_new", "request") in undeclared.pending_names()
+    sightings("_new")
+    assert undeclared.flush() == 1
+    assert names() == {("_new", "request"), ("_often", "request")}
+    assert UndeclaredCookie.objects.get(name="_new").count == 2
+    # A name the server sets takes the place of the received name seen least, seen once.
+    sightings("_set1", direction="response")
+    undeclared.flush()
+    assert names() == {("_set1", "response"), ("_often", "request")}
+    sightings("_set2", direction="response")
+    undeclared.flush()
+    assert names() == {("_set1", "response"), ("_set2", "response")}
+    # Only received names make way: the server's own wait.
+    sightings("_set3", direction="response")
+    assert undeclared.flush() == 0
+    assert ("_set3", "response") in undeclared.pending_names()
+    # Known names always count.
+    sightings("_set1", direction="response")
+    assert undeclared.flush() == 1
+    assert UndeclaredCookie.objects.get(name="_set1").count == 2
+
+
+def test_rows_beyond_the_cap_make_way_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Processes that found room at the same moment wrote more than the cap.
+    sightings("_a", "_b", "_c", "_c")
+    undeclared.flush()
+    monkeypatch.setattr(undeclared, "MAX_ROWS", 1)
+    sightings("_set", direction="response")
+    undeclared.flush()
+    assert list(UndeclaredCookie.objects.values_list("name", flat=True)) == ["_set"]
+
+
+def test_what_a_full_table_turns_away_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    sightings("_a", "_a")
+    undeclared.flush()
+    monkeypatch.setattr(undeclared, "MAX_ROWS", 1)
+    monkeypatch.setattr(undeclared, "MAX_PENDING", 2)
+    sightings("_x", "_y", "_y", "_z")
+    assert undeclared.flush() == 0
+    # The most seen are held for the next write.
+    assert ("_y", "request") in undeclared.pending_names()
+    assert len(undeclared.pending_names()) == 2
+
+
+def full_table_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "Review the list in the admin" in r.getMessage()]
+
+
+def test_a_full_table_is_logged_once_per_event(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert undeclared.flush() == 0
+    monkeypatch.setattr(undeclared, "MAX_ROWS", 2)
+    sightings("_a", "_a", "_b")
+    undeclared.flush()
+    # The background thread writes every 10 s, with or without new names.
+    for number in range(5):
+        sightings("_a")
+        undeclared.flush()
+        sightings(f"_new{number}")
+        undeclared.flush()
+    [line] = full_table_lines(caplog)
+    assert line.levelname == "WARNING"
+    assert line.getMessage().startswith(
+        "Cookie consent: the list of undeclared cookies is full (2 rows)."
+    )
+    # An admin makes room; the list fills up again: a new event.
+    UndeclaredCookie.objects.filter(name="_b").delete()
+    sightings("_c")
+    undeclared.flush()
+    assert len(full_table_lines(caplog)) == 2
 
 
 def test_declaring_needs_the_right_to_add_cookies(client: Client) -> None:
@@ -185,3 +359,83 @@ def test_declaring_needs_the_right_to_add_cookies(client: Client) -> None:
     client.force_login(staff)
     assert 'value="declare"' in client.get(url).text
     assert row.pk
+
+
+# A flood of made-up names against the report (issue 11, item 7). Hotjar's names, as a
+# site that forgot to declare Hotjar would see them.
+SET_BY_THE_SITE = "_hjSessionUser_123"
+SENT_BY_BROWSERS = "_hjSession_123"
+
+
+def hotjar(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse("tracked")
+    response.set_cookie(SET_BY_THE_SITE, "1")
+    return response
+
+
+urlpatterns = [path("tracked/", hotjar), *tests.urls.urlpatterns]
+
+
+def send_junk(count: int, start: int = 0, per_request: int = 1000) -> None:
+    """One anonymous client sends ``count`` made-up names, ``per_request`` per Cookie header."""
+    client = Client()
+    for first in range(start, start + count, per_request):
+        names = range(first, min(first + per_request, start + count))
+        header = "; ".join(f"junk{number}=1" for number in names)
+        assert client.get("/echo/", HTTP_COOKIE=header).status_code == 200
+
+
+def visit_the_tracked_site() -> None:
+    """The site sets its tracker once; three visitors send theirs back."""
+    # Undeclared, the cookie does not leave the server ("strip"), but it is recorded.
+    assert SET_BY_THE_SITE not in Client().get("/tracked/").cookies
+    for _ in range(3):
+        assert Client().get("/echo/", HTTP_COOKIE=f"{SENT_BY_BROWSERS}=1").status_code == 200
+
+
+def times_recorded(name: str, direction: str) -> int | None:
+    """The count of the name's row; None without a row."""
+    rows = UndeclaredCookie.objects.filter(name=name, direction=direction)
+    return rows.values_list("count", flat=True).first()
+
+
+@pytest.mark.urls(__name__)
+def test_a_flood_that_fills_the_table_does_not_hide_real_trackers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # 30,000 made-up names, written by the background thread as they come.
+    for start in range(0, 30_000, undeclared.MAX_PENDING):
+        send_junk(undeclared.MAX_PENDING, start)
+        undeclared.flush()
+    assert UndeclaredCookie.objects.count() == undeclared.MAX_ROWS
+    caplog.clear()
+    # The flood goes on while the trackers are seen.
+    send_junk(500, start=30_000)
+    visit_the_tracked_site()
+    send_junk(500, start=30_500)
+    undeclared.flush()
+    assert times_recorded(SET_BY_THE_SITE, "response") == 1
+    assert times_recorded(SENT_BY_BROWSERS, "request") == 3
+    assert f"Undeclared cookie '{SET_BY_THE_SITE}' set by the server" in caplog.text
+    assert f"Undeclared cookie '{SENT_BY_BROWSERS}' sent by the browser" in caplog.text
+    assert UndeclaredCookie.objects.count() <= undeclared.MAX_ROWS
+
+
+@pytest.mark.urls(__name__)
+def test_a_flood_between_two_writes_does_not_hide_real_trackers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    send_junk(30_000)
+    visit_the_tracked_site()
+    pending = undeclared.pending_names()
+    assert (SET_BY_THE_SITE, "response") in pending
+    assert (SENT_BY_BROWSERS, "request") in pending
+    # Memory stays bounded: the made-up names share the places of the names browsers send.
+    assert len([name for name, direction in pending if direction == "request"]) <= (
+        undeclared.MAX_PENDING
+    )
+    undeclared.flush()
+    assert times_recorded(SET_BY_THE_SITE, "response") == 1
+    assert times_recorded(SENT_BY_BROWSERS, "request") == 3
+    assert f"Undeclared cookie '{SENT_BY_BROWSERS}' sent by the browser" in caplog.text
+    assert UndeclaredCookie.objects.count() <= undeclared.MAX_PENDING + 1
