@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.decorators import decorator_from_middleware_with_args
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from cookie_consent import consent_cookie
 from cookie_consent.conf import conf
-from cookie_consent.decisions import ACTIONS, API, PREFERENCES, SAVE, decide
-from cookie_consent.forms import DecisionForm
+from cookie_consent.decisions import API, PREFERENCES, decide
+from cookie_consent.forms import (
+    BadDecision,
+    DecisionForm,
+    read_api_decision,
+    read_body,
+    read_form,
+)
 from cookie_consent.models import ConsentRecord
 from cookie_consent.records import write_record
 from cookie_consent.signals import consent_changed
@@ -26,31 +46,126 @@ from cookie_consent.state import ALWAYS, ConsentState, get_consent, vary_on_cons
 
 logger = logging.getLogger(__name__)
 
-# A decision is a few hundred bytes; anything much larger is not one.
-MAX_BODY = 16 * 1024
-
-
-class BadDecision(Exception):
-    """A decision that cannot be stored, with the message the visitor is shown."""
+T = TypeVar("T")
+View = Callable[[HttpRequest], HttpResponseBase]
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+    """A JSON request: its body is JSON, or its ``Accept`` prefers JSON to HTML."""
+    return (
+        request.content_type == "application/json"
+        or request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+    )
 
 
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"error": message}, status=400)
-    return render(request, "cookie_consent/error.html", {"message": message}, status=400)
+def _error(request: HttpRequest, message: str, *, status: int, as_json: bool) -> HttpResponse:
+    """The page that says why nothing was stored, or its JSON ``{"error": message}``."""
+    if as_json or _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    return render(request, "cookie_consent/error.html", {"message": message}, status=status)
 
 
-def _check_size(request: HttpRequest) -> None:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = MAX_BODY + 1
-    if length > MAX_BODY:
-        raise BadDecision(_("The request is too large to be a cookie choice."))
+def _say_in_json(response: HttpResponse, message: str) -> None:
+    """Turn Django's own error page into ``{"error": message}``, status and headers kept.
+
+    It is the same response object, so Django's log line for it stays the only one.
+    """
+    response.content = json.dumps({"error": message}).encode()
+    response["Content-Type"] = "application/json"
+
+
+def _allow(*methods: str, always_json: bool = False) -> Callable[[View], View]:
+    """``require_http_methods``, whose 405 a JSON request gets in JSON."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def allowed(request: HttpRequest) -> HttpResponseBase:
+            if request.method in methods:
+                return view(request)
+            refusal = HttpResponseNotAllowed(methods)
+            if always_json or _wants_json(request):
+                _say_in_json(refusal, _("Send a cookie choice with POST."))
+            log_response(
+                "Method Not Allowed (%s): %s",
+                request.method,
+                request.path,
+                response=refusal,
+                request=request,
+            )
+            return refusal
+
+        return allowed
+
+    return decorator
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, whose 403 a JSON request gets in JSON.
+
+    Only for these views: the site's other pages, and a form posted here, keep the page
+    of ``CSRF_FAILURE_VIEW``.
+    """
+
+    def __init__(self, get_response: Callable[..., HttpResponse], always_json: bool) -> None:
+        super().__init__(get_response)
+        self.always_json = always_json
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        callback: Callable[..., Any],
+        callback_args: tuple[Any, ...],
+        callback_kwargs: dict[str, Any],
+    ) -> HttpResponseForbidden | None:
+        refusal = super().process_view(request, callback, callback_args, callback_kwargs)
+        if refusal is not None and (self.always_json or _wants_json(request)):
+            _say_in_json(
+                refusal,
+                _(
+                    "Your choice was not saved: the page's security token (CSRF) is missing "
+                    "or out of date. Reload the page and try again."
+                ),
+            )
+        return refusal
+
+
+def _decision_view(
+    read: Callable[[HttpRequest, bytes], T], *, always_json: bool = False
+) -> Callable[[Callable[[HttpRequest, T], HttpResponse]], View]:
+    """For a view that stores a decision: its body read within the limit, then CSRF.
+
+    ``read`` turns the bounded body into what the view takes. Django's CSRF check runs
+    here, not in the site's middleware: a form's token is in the body, which nothing may
+    parse before it is bounded; and a JSON request's refusal must be JSON.
+    """
+
+    def decorator(view: Callable[[HttpRequest, T], HttpResponse]) -> View:
+        checked = decorator_from_middleware_with_args(_CsrfCheck)(always_json)(view)
+
+        @wraps(view)
+        def bounded(request: HttpRequest) -> HttpResponseBase:
+            try:
+                data = read(request, read_body(request))
+            except BadDecision as error:
+                return _error(request, str(error), status=400, as_json=always_json)
+            response: HttpResponseBase = checked(request, data)
+            return response
+
+        return csrf_exempt(bounded)
+
+    return decorator
+
+
+def _form_fields(request: HttpRequest, body: bytes) -> QueryDict:
+    fields = read_form(request, body)
+    # Where Django's CSRF check looks for the form's token. (Django's own multipart
+    # parser sets a mutable QueryDict there too.)
+    request.POST = fields  # type: ignore[assignment]
+    return fields
+
+
+def _body_as_sent(request: HttpRequest, body: bytes) -> bytes:
+    return body
 
 
 def safe_next(request: HttpRequest, *candidates: str | None) -> str:
@@ -105,13 +220,28 @@ def store(
     return new
 
 
-def _unavailable(request: HttpRequest, *, as_json: bool = False) -> HttpResponse:
-    """The decision could not be recorded: say so, store nothing."""
-    logger.exception("Cookie consent: the consent record could not be written.")
+def _one_line(error: Exception) -> str:
+    """The error's class and message on one line: a driver's message may have several."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -> HttpResponse:
+    """The decision could not be recorded: say so, store nothing, log it once.
+
+    One line at ERROR, without the traceback: in an outage every decision fails the same
+    way, and the class and message say why. Django's own line for the 503 is not added.
+    """
     message = _("Your choice could not be saved just now. Nothing was changed; please try again.")
-    if as_json or _wants_json(request):
-        return JsonResponse({"error": message}, status=503)
-    return render(request, "cookie_consent/error.html", {"message": message}, status=503)
+    response = _error(request, message, status=503, as_json=as_json)
+    log_response(
+        "Cookie consent: the consent record could not be written, nothing was stored (%s): %s",
+        _one_line(error),
+        request.path,
+        response=response,
+        request=request,
+        logger=logger,
+    )
+    return response
 
 
 def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
@@ -175,18 +305,14 @@ def _stored_json_response(
 
 
 @never_cache
-@require_POST
-@csrf_protect
-def update(request: HttpRequest) -> HttpResponse:
+@_allow("POST")
+@_decision_view(_form_fields)
+def update(request: HttpRequest, fields: QueryDict) -> HttpResponse:
     """Store a decision posted by the banner or the preferences form."""
     state = get_consent(request)
-    try:
-        _check_size(request)
-        form = DecisionForm(request.POST, catalogue=state.catalogue)
-        if not form.is_valid():
-            raise BadDecision(form.error_text())
-    except BadDecision as error:
-        return _bad_request(request, str(error))
+    form = DecisionForm(fields, catalogue=state.catalogue)
+    if not form.is_valid():
+        return _error(request, form.error_text(), status=400, as_json=False)
     action = form.cleaned_data["action"]
     method = form.cleaned_data["method"] or PREFERENCES
     stored = decide(state, action=action, granted=form.cleaned_data["categories"], method=method)
@@ -196,63 +322,28 @@ def update(request: HttpRequest) -> HttpResponse:
         target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
         response = HttpResponseRedirect(target, status=303)
         store(request, response, stored, action=action, method=method)
-    except DatabaseError:
-        return _unavailable(request)
+    except DatabaseError as error:
+        return _unavailable(request, error, as_json=False)
     return response
 
 
-def _api_decision(request: HttpRequest, state: ConsentState) -> tuple[str, list[str]]:
-    """The action and granted slugs of a JSON body, or :class:`BadDecision`."""
-    _check_size(request)
-    try:
-        body = json.loads(request.body or b"null")
-    except ValueError as error:
-        raise BadDecision(_("The body is not valid JSON.")) from error
-    if not isinstance(body, dict) or body.get("action") not in ACTIONS:
-        raise BadDecision(
-            _("Send an object whose “action” is one of: %(actions)s.")
-            % {"actions": ", ".join(ACTIONS)}
-        )
-    categories = body.get("categories", [])
-    if isinstance(categories, list) and all(isinstance(slug, str) for slug in categories):
-        categories = dict.fromkeys(categories, True)
-    if not isinstance(categories, dict) or not all(
-        isinstance(slug, str) and isinstance(grant, bool) for slug, grant in categories.items()
-    ):
-        raise BadDecision(
-            _("“categories” must be a list of category slugs, or an object of slug: true/false.")
-        )
-    for slug, grant in categories.items():
-        category = state.catalogue.category(slug)
-        if category is None:
-            raise BadDecision(_("There is no cookie category “%(slug)s”.") % {"slug": slug})
-        if category.required and not grant:
-            raise BadDecision(
-                _("“%(slug)s” is required for the site to work and cannot be refused.")
-                % {"slug": slug}
-            )
-    if categories and body["action"] != SAVE:
-        raise BadDecision(_("“categories” goes with the action “save” only."))
-    return body["action"], [slug for slug, grant in categories.items() if grant]
-
-
 @never_cache
-@require_http_methods(["GET", "POST"])
-@csrf_protect
-def api(request: HttpRequest) -> HttpResponse:
+@_allow("GET", "POST", always_json=True)
+@_decision_view(_body_as_sent, always_json=True)
+def api(request: HttpRequest, body: bytes) -> HttpResponse:
     """GET: the visitor's consent as JSON. POST: store a decision, answer the new state."""
     state = get_consent(request)
     if request.method == "GET":
         return _state_response(state)
     try:
-        action, granted = _api_decision(request, state)
+        action, granted = read_api_decision(body, state.catalogue)
     except BadDecision as error:
         return JsonResponse({"error": str(error)}, status=400)
     stored = decide(state, action=action, granted=granted, method=API)
     try:
         return _stored_json_response(request, stored, action=action, method=API)
-    except DatabaseError:
-        return _unavailable(request, as_json=True)
+    except DatabaseError as error:
+        return _unavailable(request, error, as_json=True)
 
 
 @never_cache
@@ -277,8 +368,13 @@ def _recent_records(state: ConsentState) -> list[ConsentRecord] | None:
         return []
     try:
         return list(ConsentRecord.objects.filter(consent_id=state.consent_id).order_by("-id")[:5])
-    except DatabaseError:
-        logger.exception("Cookie consent: the consent records could not be read.")
+    except DatabaseError as error:
+        # The page is still served, without them: a degraded page, not a failed request.
+        logger.warning(
+            "Cookie consent: the consent records could not be read, the policy page shows "
+            "none (%s).",
+            _one_line(error),
+        )
         return None
 
 
