@@ -117,6 +117,14 @@ def test_a_name_another_process_just_recorded_is_added_to(
     assert "Undeclared cookie '_new'" in caplog.text
 
 
+@override_settings(COOKIE_CONSENT_EXEMPT_PATHS=["/api/"])
+def test_exempt_requests_record_nothing_in_either_direction(client: Client) -> None:
+    client.cookies["_sent"] = "1"
+    response = client.get("/api/echo/?kind=undeclared")
+    assert response.cookies["_unknown"].value == "1"
+    assert undeclared.pending_names() == set()
+
+
 @override_settings(COOKIE_CONSENT_UNDECLARED="report")
 def test_warning_says_report_lets_it_through(caplog: pytest.LogCaptureFixture) -> None:
     undeclared.seen("_x", undeclared.RESPONSE, "/p/")
