@@ -11,6 +11,11 @@ transaction ends, the editing thread reads the catalogue from the database (its 
 uncommitted edit included) into a snapshot of its own, and publishes nothing. The commit
 gives the shared cache a new generation; a rollback leaves it as it was, and the thread's
 next read goes back to the process's snapshot.
+
+When the database or the cache fails, the process keeps the snapshot it has and tries
+again after a back-off (1 s, doubling up to 30 s), logging one line when the outage
+begins and one when it ends. One thread per process asks at a time; the others keep the
+snapshot meanwhile, so a server that hangs holds one request, not every one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import re
 import secrets
 import threading
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import caches
-from django.db import router, transaction
+from django.db import DatabaseError, router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -43,6 +49,26 @@ GENERATION_KEY = "cookie_consent:catalogue:generation"
 SNAPSHOT_KEY = "cookie_consent:catalogue:snapshot:{generation}"
 # Snapshots of past generations are never read again; let the cache forget them.
 SNAPSHOT_TIMEOUT = 24 * 60 * 60
+# After a failure, the database or the cache is tried again after FIRST_RETRY seconds,
+# then twice as long after each new failure, up to LONGEST_RETRY: the bound on how long
+# a process takes to notice that it answers again.
+FIRST_RETRY = 1.0
+LONGEST_RETRY = 30.0
+# A cache that takes longer than this to answer is treated as failing: a refresh makes
+# up to four calls, and every one would wait as long.
+SLOW_CACHE_CALL = 0.5
+
+
+class CatalogueUnavailable(DatabaseError):
+    """The database cannot be read and this process has no snapshot to fall back on."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            "The cookie catalogue cannot be read: the database does not answer and this "
+            "process has no catalogue yet."
+        )
+        # Whole seconds until the process tries the database again, for Retry-After.
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 @dataclass(frozen=True)
@@ -237,6 +263,45 @@ class _ThreadEdit(threading.local):
 _edit = _ThreadEdit()
 
 
+class _Outage:
+    """A failing database or cache as this process sees it: since when, next try when."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.since: float | None = None
+        self.delay = 0.0
+        self.retry_at = 0.0
+
+    def waiting(self, now: float) -> bool:
+        """Whether it failed lately: not to be tried again before ``retry_at``."""
+        return now < self.retry_at
+
+    def failed(self, now: float) -> bool:
+        """Count a failure and back off; whether it begins an outage (the one to log)."""
+        began = self.since is None
+        if began:
+            self.since = now
+        self.delay = min(max(self.delay * 2, FIRST_RETRY), LONGEST_RETRY)
+        self.retry_at = now + self.delay
+        return began
+
+    def ended(self, now: float) -> float | None:
+        """The seconds the outage lasted, now that it answers; ``None`` if there was none."""
+        if self.since is None:
+            return None
+        lasted = now - self.since
+        self.clear()
+        return lasted
+
+
+_database = _Outage()
+_cache = _Outage()
+# Held by the one thread of the process that asks the cache or the database.
+_refreshing = threading.Lock()
+
+
 def get_catalogue() -> Catalogue:
     """The current catalogue; in steady state no database query and no cache round trip."""
     provisional = _edit.catalogue
@@ -248,9 +313,10 @@ def get_catalogue() -> Catalogue:
     now = time.monotonic()
     if _is_fresh(catalogue, checked_at, now):
         return catalogue  # type: ignore[return-value]
-    if catalogue is not None and _in_event_loop():
+    if catalogue is not None and (_in_event_loop() or _database.waiting(now)):
         # The database cannot be read from async code: keep the snapshot a little longer;
-        # the middleware refreshes it off the event loop at the next request.
+        # the middleware refreshes it off the event loop at the next request. During an
+        # outage, the snapshot is kept until the next try.
         return catalogue
     return _refresh(catalogue, now)
 
@@ -258,7 +324,10 @@ def get_catalogue() -> Catalogue:
 def needs_refresh() -> bool:
     """Whether the next read would ask the cache or the database (for async callers)."""
     catalogue, checked_at = _local.state
-    return not _is_fresh(catalogue, checked_at, time.monotonic())
+    now = time.monotonic()
+    return not _is_fresh(catalogue, checked_at, now) and not (
+        catalogue is not None and _database.waiting(now)
+    )
 
 
 def _is_fresh(catalogue: Catalogue | None, checked_at: float, now: float) -> bool:
@@ -279,27 +348,105 @@ def _refresh(current: Catalogue | None, now: float) -> Catalogue:
         provisional = Catalogue(load_categories(), provisional=True)
         _edit.catalogue = provisional
         return provisional
+    # A process with a snapshot never queues behind a slow cache or database: it keeps
+    # its snapshot while another thread asks. One without waits for that thread.
+    if not _refreshing.acquire(blocking=current is None):
+        return current  # type: ignore[return-value]
+    try:
+        return _refresh_shared(now)
+    finally:
+        _refreshing.release()
+
+
+def _refresh_shared(now: float) -> Catalogue:
+    current, checked_at = _local.state
+    if _is_fresh(current, checked_at, now):
+        # Another thread refreshed it while this one waited for the lock.
+        return current  # type: ignore[return-value]
+    if _database.waiting(now):
+        return _keep(current)
     generation = _shared_generation()
     if current is not None and generation is not None and current.generation == generation:
         catalogue = current
     else:
-        catalogue = _shared_snapshot(generation) or _build(generation)
+        try:
+            catalogue = _shared_snapshot(generation) or _build(generation)
+        except DatabaseError as error:
+            _database_failed(current is not None, error)
+            return _keep(current, error)
     _local.state = (catalogue, now)
     return catalogue
 
 
-def _cache_call(operation: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the cache, or answer ``None`` when it is down: the database still answers."""
-    try:
-        return getattr(caches[conf.CACHE_ALIAS], operation)(*args, **kwargs)
-    except Exception:
+def _keep(current: Catalogue | None, cause: DatabaseError | None = None) -> Catalogue:
+    """The snapshot to serve while the database is out, or :class:`CatalogueUnavailable`."""
+    if current is None:
+        raise CatalogueUnavailable(_database.retry_at - time.monotonic()) from cause
+    return current
+
+
+def _database_failed(has_snapshot: bool, error: DatabaseError) -> None:
+    if not _database.failed(time.monotonic()):
+        return  # the outage is already logged
+    if has_snapshot:
         logger.warning(
-            "Cookie catalogue: the cache %r failed on %s; reading the database instead.",
-            conf.CACHE_ALIAS,
-            operation,
-            exc_info=True,
+            "Cookie catalogue: the database could not be read (%s); this process keeps "
+            "serving its last catalogue and tries again in %.0f s, then less often.",
+            _one_line(error),
+            _database.delay,
         )
+    else:
+        logger.error(
+            "Cookie catalogue: the database could not be read (%s) and this process has no "
+            "catalogue yet: pages answer 503 until it can; next try in %.0f s.",
+            _one_line(error),
+            _database.delay,
+        )
+
+
+def _one_line(error: Exception) -> str:
+    """The error's class and message on one line: a driver's message may have several."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def _cache_call(operation: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the cache, or answer ``None`` when it is down: the database still answers.
+
+    After a failed or slow call the cache is left alone for a back-off period, so that a
+    hung cache server costs one wait per period, not one per call.
+    """
+    if _cache.waiting(time.monotonic()):
         return None
+    started = time.monotonic()
+    try:
+        result = getattr(caches[conf.CACHE_ALIAS], operation)(*args, **kwargs)
+    except Exception as error:
+        _cache_failed(f"failed on {operation} ({_one_line(error)})")
+        return None
+    finished = time.monotonic()
+    took = finished - started
+    if took > SLOW_CACHE_CALL:
+        _cache_failed(f"took {took:.2f} s to answer {operation}")
+        return result
+    lasted = _cache.ended(finished)
+    if lasted is not None:
+        logger.info(
+            "Cookie catalogue: the cache %r answers again, after %.1f s.",
+            conf.CACHE_ALIAS,
+            lasted,
+        )
+    return result
+
+
+def _cache_failed(what: str) -> None:
+    if _cache.failed(time.monotonic()):
+        logger.warning(
+            "Cookie catalogue: the cache %r %s; reading the database instead, and leaving "
+            "the cache alone for %.0f s, then longer while it fails.",
+            conf.CACHE_ALIAS,
+            what,
+            _cache.delay,
+        )
 
 
 def is_process_local_cache(alias: str) -> bool:
@@ -329,6 +476,13 @@ def _shared_snapshot(generation: str | None) -> Catalogue | None:
 
 def _build(generation: str | None) -> Catalogue:
     categories = load_categories()
+    lasted = _database.ended(time.monotonic())
+    if lasted is not None:
+        logger.info(
+            "Cookie catalogue: the database answers again, after %.1f s; the catalogue is "
+            "up to date.",
+            lasted,
+        )
     if generation is not None:
         _cache_call(
             "set", SNAPSHOT_KEY.format(generation=generation), categories, SNAPSHOT_TIMEOUT
@@ -394,6 +548,9 @@ def _new_token() -> str:
 def forget_local() -> None:
     """Drop this process's snapshot; the next read asks the cache or the database."""
     _local.state = (None, 0.0)
+    # Whatever failed before is asked again at once, and a new failure logged again.
+    _database.clear()
+    _cache.clear()
 
 
 def _catalogue_connection(using: str | None = None) -> Any:

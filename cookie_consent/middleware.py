@@ -11,8 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from cookie_consent import catalogue
 from cookie_consent.enforcement import enforce_response, strip_request
@@ -50,8 +54,11 @@ class CookieConsentMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        # Fresh now, so that an async view further down never has to read the database.
-        catalogue.get_catalogue()
+        try:
+            # Fresh now, so that an async view further down never has to read the database.
+            catalogue.get_catalogue()
+        except catalogue.CatalogueUnavailable as error:
+            return unavailable(request, error)
         self.process_request(request)
         return self.process_response(request, self.get_response(request))
 
@@ -59,7 +66,10 @@ class CookieConsentMiddleware:
         if catalogue.needs_refresh():
             # Reading the database must happen off the event loop; the views' own reads
             # then find the snapshot fresh.
-            await sync_to_async(catalogue.get_catalogue)()
+            try:
+                await sync_to_async(catalogue.get_catalogue)()
+            except catalogue.CatalogueUnavailable as error:
+                return unavailable(request, error)
         self.process_request(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         return self.process_response(request, await get_response(request))
@@ -77,3 +87,24 @@ class CookieConsentMiddleware:
             # the GPC signal, when it is honoured).
             vary_on_consent(response)
         return response
+
+
+def unavailable(request: HttpRequest, error: catalogue.CatalogueUnavailable) -> HttpResponse:
+    """The 503 of a process that has no catalogue yet, while the database is out.
+
+    Without a catalogue no cookie can be checked against the visitor's consent, so no
+    view runs. The page is rendered without the request's context processors, which may
+    need the database too, in the visitor's language: LocaleMiddleware has not run yet.
+    """
+    with translation.override(translation.get_language_from_request(request)):
+        message = _(
+            "The site cannot load its cookie settings just now. Please try again in a minute."
+        )
+        if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+            response: HttpResponse = JsonResponse({"error": message}, status=503)
+        else:
+            page = render_to_string("cookie_consent/unavailable.html", {"message": message})
+            response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(error.retry_after)
+    add_never_cache_headers(response)
+    return response

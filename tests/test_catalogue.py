@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import itertools
 import logging
 import pickle
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.test import override_settings
 from pytest_django import DjangoAssertNumQueries
 
@@ -353,3 +355,267 @@ async def test_async_code_keeps_a_stale_snapshot_rather_than_query(clock: Clock)
     assert catalogue.needs_refresh()
     # No database access on the event loop: the middleware refreshes it off the loop.
     assert get_catalogue() is first
+
+
+load_categories = catalogue.load_categories
+
+
+class DatabaseOutage:
+    """Reading the catalogue fails as with a stopped database; the times of the tries."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.tries: list[float] = []
+        self.down = False
+
+    def load(self) -> Any:
+        self.tries.append(self.clock.now)
+        if self.down:
+            raise OperationalError(
+                'connection to server at "127.0.0.1", port 5432 failed: Connection refused\n'
+                "\tIs the server running on that host and accepting TCP/IP connections?"
+            )
+        return load_categories()
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch, clock: Clock, local_cache: None) -> DatabaseOutage:
+    outage = DatabaseOutage(clock)
+    monkeypatch.setattr(catalogue, "load_categories", outage.load)
+    return outage
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger="cookie_consent.catalogue")
+    return caplog
+
+
+def logged(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == level and r.name == "cookie_consent.catalogue"
+    ]
+
+
+REFUSED = (
+    'OperationalError: connection to server at "127.0.0.1", port 5432 failed: Connection '
+    "refused Is the server running on that host and accepting TCP/IP connections?"
+)
+
+
+def test_database_outage_keeps_the_last_snapshot(
+    database: DatabaseOutage, clock: Clock, logs: pytest.LogCaptureFixture
+) -> None:
+    first = get_catalogue()
+    database.down = True
+    clock.now += 6
+    served = [get_catalogue() for _ in range(20)]
+    assert all(snapshot is first for snapshot in served)
+    # One try, then none before the back-off is over.
+    assert len(database.tries) == 2
+    assert not catalogue.needs_refresh()
+
+    database.down = False
+    clock.now += 1
+    rebuilt = get_catalogue()
+
+    assert rebuilt is not first
+    assert rebuilt.categories == first.categories
+    assert logged(logs, logging.WARNING) == [
+        f"Cookie catalogue: the database could not be read ({REFUSED}); this process keeps "
+        "serving its last catalogue and tries again in 1 s, then less often."
+    ]
+    assert logged(logs, logging.INFO) == [
+        "Cookie catalogue: the database answers again, after 1.0 s; the catalogue is up to date."
+    ]
+
+
+def test_database_is_tried_again_with_a_bounded_back_off(
+    database: DatabaseOutage, clock: Clock, logs: pytest.LogCaptureFixture
+) -> None:
+    get_catalogue()
+    database.down = True
+    start = clock.now
+    for _ in range(300):
+        clock.now += 0.5
+        get_catalogue()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(database.tries[1:])]
+    assert gaps[:6] == [1, 2, 4, 8, 16, 30]
+    assert set(gaps[6:]) == {30}
+    assert database.tries[1] == start + 5
+    # One line for the whole outage, not one per try.
+    assert len(logged(logs, logging.WARNING)) == 1
+
+
+def test_process_without_a_snapshot_raises_catalogue_unavailable(
+    database: DatabaseOutage, clock: Clock, logs: pytest.LogCaptureFixture
+) -> None:
+    database.down = True
+    with pytest.raises(catalogue.CatalogueUnavailable) as first:
+        get_catalogue()
+    clock.now += 0.5
+    with pytest.raises(catalogue.CatalogueUnavailable) as second:
+        get_catalogue()
+
+    assert isinstance(first.value, DatabaseError)
+    assert first.value.retry_after == 1
+    assert isinstance(first.value.__cause__, OperationalError)
+    # Within the back-off: answered at once, without asking the database.
+    assert second.value.__cause__ is None
+    assert len(database.tries) == 1
+    assert catalogue.needs_refresh()
+    assert logged(logs, logging.WARNING) == []
+    assert logged(logs, logging.ERROR) == [
+        f"Cookie catalogue: the database could not be read ({REFUSED}) and this process has "
+        "no catalogue yet: pages answer 503 until it can; next try in 1 s."
+    ]
+    database.down = False
+    clock.now += 1
+    assert get_catalogue().category("necessary") is not None
+
+
+class CountingCache:
+    """A shared cache that fails, hangs (the clock runs on) or answers; it counts calls."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.calls: list[str] = []
+        self.failing = True
+        self.seconds_per_call = 0.0
+        self.data: dict[str, Any] = {}
+
+    def _call(self, operation: str) -> None:
+        self.calls.append(operation)
+        self.clock.now += self.seconds_per_call
+        if self.failing:
+            raise TimeoutError("Timeout reading from socket")
+
+    def get(self, key: str) -> Any:
+        self._call("get")
+        return self.data.get(key)
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        self._call("add")
+        return self.data.setdefault(key, value) is value
+
+    def set(self, key: str, value: Any, timeout: Any = None) -> None:
+        self._call("set")
+        self.data[key] = value
+
+
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> CountingCache:
+    fake = CountingCache(clock)
+    monkeypatch.setattr(catalogue, "caches", {"default": fake})
+    monkeypatch.setattr(catalogue, "is_process_local_cache", lambda alias: False)
+    return fake
+
+
+def test_failing_cache_is_left_alone_during_the_back_off(
+    cache: CountingCache, clock: Clock, logs: pytest.LogCaptureFixture
+) -> None:
+    get_catalogue()
+    # The first call failed: the refresh's other calls (add, get, set) are not made.
+    assert cache.calls == ["get"]
+    clock.now += 5
+    get_catalogue()
+    assert cache.calls == ["get", "get"]
+    clock.now += 5
+    get_catalogue()  # 2 s back-off over: one more try
+    assert cache.calls == ["get", "get", "get"]
+    cache.failing = False
+    clock.now += 5
+    get_catalogue()
+
+    assert cache.calls[3:] == ["get", "add", "get", "get", "set"]
+    assert logged(logs, logging.WARNING) == [
+        "Cookie catalogue: the cache 'default' failed on get (TimeoutError: Timeout reading "
+        "from socket); reading the database instead, and leaving the cache alone for 1 s, "
+        "then longer while it fails."
+    ]
+    assert logged(logs, logging.INFO) == [
+        "Cookie catalogue: the cache 'default' answers again, after 15.0 s."
+    ]
+
+
+def test_slow_cache_is_treated_as_failing(
+    cache: CountingCache, clock: Clock, logs: pytest.LogCaptureFixture
+) -> None:
+    cache.failing = False
+    cache.seconds_per_call = 0.6
+    result = get_catalogue()
+    assert result.generation is None
+    # get (nothing there), then add: slow, so the rest of the refresh leaves the cache alone.
+    assert cache.calls == ["get"]
+    assert logged(logs, logging.WARNING) == [
+        "Cookie catalogue: the cache 'default' took 0.60 s to answer get; reading the "
+        "database instead, and leaving the cache alone for 1 s, then longer while it fails."
+    ]
+
+
+class BlockingCache:
+    """A shared cache whose get waits until the test lets it answer."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def get(self, key: str) -> Any:
+        self.entered.set()
+        assert self.release.wait(10)
+        return self.answer(key)
+
+
+def test_one_thread_waits_on_a_slow_cache_the_others_keep_the_snapshot(
+    monkeypatch: pytest.MonkeyPatch, clock: Clock
+) -> None:
+    first = get_catalogue()
+    generation = {"value": "other"}
+    stored = {
+        catalogue.GENERATION_KEY: "other",
+        catalogue.SNAPSHOT_KEY.format(generation="other"): first.categories,
+    }
+    blocking = BlockingCache(stored.get)
+    monkeypatch.setattr(catalogue, "caches", {"default": blocking})
+    monkeypatch.setattr(catalogue, "is_process_local_cache", lambda alias: False)
+    clock.now += 6
+    results: list[Catalogue] = []
+    waiter = threading.Thread(target=lambda: results.append(get_catalogue()))
+    waiter.start()
+    assert blocking.entered.wait(10)
+
+    # Meanwhile, in this thread: the snapshot, at once.
+    assert get_catalogue() is first
+    blocking.release.set()
+    waiter.join(10)
+
+    assert results[0].generation == generation["value"]
+    assert get_catalogue() is results[0]
+
+
+def test_process_without_a_snapshot_waits_for_the_thread_that_builds_it(
+    monkeypatch: pytest.MonkeyPatch, clock: Clock
+) -> None:
+    categories = get_catalogue().categories
+    catalogue.forget_local()
+    stored = {
+        catalogue.GENERATION_KEY: "g",
+        catalogue.SNAPSHOT_KEY.format(generation="g"): categories,
+    }
+    blocking = BlockingCache(stored.get)
+    monkeypatch.setattr(catalogue, "caches", {"default": blocking})
+    monkeypatch.setattr(catalogue, "is_process_local_cache", lambda alias: False)
+    results: list[Catalogue] = []
+    builders = [threading.Thread(target=lambda: results.append(get_catalogue())) for _ in range(2)]
+    for builder in builders:
+        builder.start()
+    assert blocking.entered.wait(10)
+    blocking.release.set()
+    for builder in builders:
+        builder.join(10)
+
+    # The second thread found the snapshot the first one built: one object, no second build.
+    assert results[0] is results[1]
