@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -205,5 +206,43 @@ def check_time_zone(**kwargs: Any) -> list[CheckMessage]:
             "MACs, exports and the admin treat them as UTC.",
             hint="Set USE_TZ = True (Django's default since 5.0).",
             id="cookie_consent.W002",
+        )
+    ]
+
+
+# Cache backends that talk to a server over a socket, and the OPTIONS key of its timeout.
+SOCKET_TIMEOUT_OPTIONS = {
+    "django.core.cache.backends.redis.RedisCache": "socket_timeout",
+    "django_redis.cache.RedisCache": "SOCKET_TIMEOUT",
+    "django.core.cache.backends.memcached.PyMemcacheCache": "timeout",
+}
+
+
+def _locations(cache: dict[str, Any]) -> list[str]:
+    location = cache.get("LOCATION", "")
+    return location.split(",") if isinstance(location, str) else list(location)
+
+
+def _has_socket_timeout(cache: dict[str, Any], option: str) -> bool:
+    if cache.get("OPTIONS", {}).get(option) is not None:
+        return True
+    # Redis URLs may carry it too: redis://host:6379/1?socket_timeout=0.25
+    return all("socket_timeout" in parse_qs(urlsplit(url).query) for url in _locations(cache))
+
+
+@register(Tags.caches)
+def check_cache_timeout(**kwargs: Any) -> list[CheckMessage]:
+    alias = conf.CACHE_ALIAS
+    cache = settings.CACHES.get(alias) if isinstance(alias, str) else None
+    option = SOCKET_TIMEOUT_OPTIONS.get(cache.get("BACKEND", "")) if cache else None
+    if cache is None or option is None or _has_socket_timeout(cache, option):
+        return []
+    return [
+        Warning(
+            f"The cache {alias!r}, which holds the cookie catalogue, sets no socket timeout: "
+            "a cache server that accepts connections but never answers holds the request "
+            "that asks it for as long as the client library waits, which can be forever.",
+            hint=f'Add "OPTIONS": {{"{option}": 0.25}} (seconds) to CACHES[{alias!r}].',
+            id="cookie_consent.W003",
         )
     ]

@@ -165,3 +165,77 @@ def test_use_tz_false_is_warned() -> None:
     assert check_time_zone() == []
     with override_settings(USE_TZ=False):
         assert [m.id for m in check_time_zone()] == ["cookie_consent.W002"]
+
+
+REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.parametrize(
+    ("cache", "option"),
+    [
+        ({"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:6379/1"}, "socket_timeout"),
+        (
+            {"BACKEND": REDIS, "LOCATION": ["redis://a/1?socket_timeout=1", "redis://b/1"]},
+            "socket_timeout",
+        ),
+        (
+            {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1/1"},
+            "SOCKET_TIMEOUT",
+        ),
+        (
+            {
+                "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+                "LOCATION": "127.0.0.1:11211",
+            },
+            "timeout",
+        ),
+    ],
+)
+def test_cache_without_socket_timeout_is_warned(cache: dict[str, Any], option: str) -> None:
+    from cookie_consent.checks import check_cache_timeout
+
+    with override_settings(CACHES={"default": cache}):
+        messages = check_cache_timeout()
+    assert [m.id for m in messages] == ["cookie_consent.W003"]
+    assert messages[0].msg == (
+        "The cache 'default', which holds the cookie catalogue, sets no socket timeout: a "
+        "cache server that accepts connections but never answers holds the request that "
+        "asks it for as long as the client library waits, which can be forever."
+    )
+    assert messages[0].hint == (
+        f'Add "OPTIONS": {{"{option}": 0.25}} (seconds) to CACHES[\'default\'].'
+    )
+
+
+@pytest.mark.parametrize(
+    ("caches", "alias"),
+    [
+        ({"default": {"BACKEND": REDIS, "OPTIONS": {"socket_timeout": 0.25}}}, "default"),
+        (
+            {
+                "default": {
+                    "BACKEND": REDIS,
+                    "LOCATION": "redis://a/1?socket_timeout=0.25,redis://b/1?socket_timeout=0.25",
+                }
+            },
+            "default",
+        ),
+        (
+            {
+                "default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:6379/1"},
+                "catalogue": {"BACKEND": REDIS, "OPTIONS": {"socket_timeout": 0.25}},
+            },
+            "catalogue",
+        ),
+        ({"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}, "default"),
+        ({"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}, "missing"),
+        ({"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}, ["x"]),
+    ],
+)
+def test_cache_with_socket_timeout_or_without_socket_passes(
+    caches: dict[str, Any], alias: Any
+) -> None:
+    from cookie_consent.checks import check_cache_timeout
+
+    with override_settings(CACHES=caches, COOKIE_CONSENT_CACHE_ALIAS=alias):
+        assert check_cache_timeout() == []
