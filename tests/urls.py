@@ -19,4 +19,6 @@ urlpatterns = [
     path("api/echo/", views.cookies),
     path("streaming/", views.streaming),
     path("file/", views.file),
+    path("properties/cookie-routes/", views.cookie_routes),
+    path("properties/set-cookies/", views.set_cookies_as_told),
 ]

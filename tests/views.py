@@ -2,8 +2,15 @@ from __future__ import annotations
 
 import io
 import json
+from http.cookies import SimpleCookie
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 
 from cookie_consent.decorators import cookie_consent_exempt
@@ -80,3 +87,35 @@ def head_page(request: HttpRequest) -> HttpResponse:
     """A page with Consent Mode defaults in its head (and a CSP nonce when asked)."""
     context = {"csp_nonce": request.GET["nonce"]} if "nonce" in request.GET else {}
     return render(request, "head.html", context)
+
+
+def cookie_routes(request: HttpRequest) -> JsonResponse:
+    """Every route by which a view reads the cookies it was sent, as the view sees them."""
+    return JsonResponse(
+        {
+            "COOKIES": request.COOKIES,
+            "META": request.META.get("HTTP_COOKIE"),
+            "headers": request.headers.get("Cookie"),
+        }
+    )
+
+
+def set_cookies_as_told(request: HttpRequest) -> HttpResponse:
+    """Writes the cookies the JSON plan in the ``X-Cookie-Plan`` header lists, each step
+    through the call it names, in order: every way a view writes a ``Set-Cookie``."""
+    response = HttpResponse("ok")
+    for step in json.loads(request.headers.get("X-Cookie-Plan", "[]")):
+        call = step.pop("call")
+        if call == "header":
+            response.headers["Set-Cookie"] = step["value"]
+        elif call == "morsel":
+            response.cookies[step["name"]] = step["value"]
+            for attribute, value in step["attributes"].items():
+                response.cookies[step["name"]][attribute] = value
+        elif call == "alias":  # a morsel kept under another key than its name
+            jar: SimpleCookie = SimpleCookie()
+            jar[step["name"]] = step["value"]
+            response.cookies[step["key"]] = jar[step["name"]]
+        else:  # set_cookie, set_signed_cookie, delete_cookie, with their keyword arguments
+            getattr(response, call)(**step)
+    return response
