@@ -72,26 +72,33 @@ class ReceivedTally:
 
     def __init__(self) -> None:
         self.sightings: dict[str, Sighting] = {}
+        # Ranked only once the places are all taken: until then a rank is the count.
         self._rank: dict[str, int] = {}
         # The names of each rank in the order they make way: O(1) replacement.
         self._by_rank: dict[int, OrderedDict[str, None]] = {}
-        self._lowest = 1
+        self._lowest = 0
 
     def see(self, name: str, now: datetime, path: str) -> None:
         sighting = self.sightings.get(name)
         if sighting is not None:
             sighting.count += 1
             sighting.last_seen = now
-            self._move(name, self._rank[name] + 1)
+            if self._by_rank:
+                self._move(name, self._rank[name] + 1)
             return
-        if len(self.sightings) < MAX_PENDING:
-            self._place(name, 1)
-        else:
-            replaced = next(iter(self._by_rank[self._lowest]))
-            self._place(name, self._lowest + 1, inherited=True)
-            self._unrank(replaced, self._rank.pop(replaced))
-            del self.sightings[replaced]
+        if len(self.sightings) >= MAX_PENDING:
+            self._replace_lowest(name)
         self.sightings[name] = Sighting(1, now, now, path)
+
+    def _replace_lowest(self, name: str) -> None:
+        if not self._by_rank:
+            for known, sighting in self.sightings.items():
+                self._place(known, sighting.count)
+            self._lowest = min(self._by_rank)
+        replaced = next(iter(self._by_rank[self._lowest]))
+        self._place(name, self._lowest + 1, inherited=True)
+        self._unrank(replaced, self._rank.pop(replaced))
+        del self.sightings[replaced]
 
     def _move(self, name: str, rank: int) -> None:
         old = self._rank[name]
@@ -99,12 +106,13 @@ class ReceivedTally:
         self._unrank(name, old)
 
     def _place(self, name: str, rank: int, inherited: bool = False) -> None:
-        names = self._by_rank.setdefault(rank, OrderedDict())
+        names = self._by_rank.get(rank)
+        if names is None:
+            names = self._by_rank[rank] = OrderedDict()
         names[name] = None
         if inherited:
             names.move_to_end(name, last=False)
         self._rank[name] = rank
-        self._lowest = min(self._lowest, rank)
 
     def _unrank(self, name: str, rank: int) -> None:
         names = self._by_rank[rank]

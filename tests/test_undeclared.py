@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -133,15 +134,26 @@ def test_warning_says_report_lets_it_through(caplog: pytest.LogCaptureFixture) -
     assert "until then it is let through." in caplog.text
 
 
+def wait_for(condition: Callable[[], bool], deadline: float, failure: str) -> None:
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.02)
+
+
+# These wait for the thread's warning, written after its transaction, rather than read the
+# table meanwhile: SQLite's shared in-memory test database refuses to read a table that
+# another connection is writing ("database table is locked").
 @pytest.mark.django_db(transaction=True)
 @override_settings(COOKIE_CONSENT_UNDECLARED_FLUSH_INTERVAL=0.05)
-def test_background_thread_writes_the_tally() -> None:
+def test_background_thread_writes_the_tally(caplog: pytest.LogCaptureFixture) -> None:
     undeclared.seen("_bg", undeclared.REQUEST, "/")
     undeclared.seen("_bg", undeclared.REQUEST, "/")
     deadline = time.monotonic() + 5
-    while not UndeclaredCookie.objects.filter(name="_bg").exists():
-        assert time.monotonic() < deadline, "the flusher thread wrote nothing"
-        time.sleep(0.02)
+    wait_for(
+        lambda: "Undeclared cookie '_bg'" in caplog.text,
+        deadline,
+        "the flusher thread wrote nothing",
+    )
     assert UndeclaredCookie.objects.get(name="_bg").count == 2
     assert undeclared._flusher is not None
     assert undeclared._flusher.daemon
@@ -165,14 +177,15 @@ def test_background_thread_survives_a_failing_database(
     monkeypatch.setattr(UndeclaredCookie.objects, "bulk_create", database_down)
     undeclared.seen("_down", undeclared.REQUEST, "/")
     deadline = time.monotonic() + 5
-    while len(failures) < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_for(lambda: len(failures) >= 2, deadline, "the flusher thread stopped trying")
     assert "writing undeclared cookie sightings failed" in caplog.text
     monkeypatch.undo()
-    while not UndeclaredCookie.objects.filter(name="_down").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_for(
+        lambda: "Undeclared cookie '_down'" in caplog.text,
+        deadline,
+        "the flusher thread did not write again",
+    )
+    assert UndeclaredCookie.objects.filter(name="_down").exists()
 
 
 @pytest.fixture
