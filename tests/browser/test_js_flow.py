@@ -210,7 +210,11 @@ def test_a_csrf_failure_is_shown_in_the_dialog(visitor: Visitor) -> None:
 
     dialog.get_by_role("button", name="Accept all").click()
 
-    expect(dialog.locator("[data-cc-status]")).to_have_text(GENERIC_ERROR)
+    # The view answers its CSRF refusal in JSON, with a message that says what to do.
+    expect(dialog.locator("[data-cc-status]")).to_have_text(
+        "Your choice was not saved: the page's security token (CSRF) is missing or out of"
+        " date. Reload the page and try again."
+    )
     expect(dialog).to_be_visible()
     assert "cookies_preferences" not in visitor.cookies()
 

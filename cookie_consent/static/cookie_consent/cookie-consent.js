@@ -79,7 +79,7 @@
       if (response.ok) return apply(answer);
       message = answer.error || message;
     } catch {
-      // Offline, or not JSON (a CSRF failure page).
+      // Offline, or not JSON (a proxy's error page).
     } finally {
       delete form.dataset.ccBusy;
     }
