@@ -400,13 +400,27 @@ def _start_flusher() -> None:
 
 
 def _flush_forever() -> None:
+    # An outage is one event: one line when writing starts to fail, one when it works
+    # again, not a traceback every interval.
+    failing = False
     while not _stop.is_set():
         interval = conf.UNDECLARED_FLUSH_INTERVAL
         _stop.wait(interval if interval is not None else 60)
         try:
             flush()
-        except Exception:
-            logger.exception("Cookie consent: writing undeclared cookie sightings failed.")
+        except Exception as error:
+            if not failing:
+                logger.warning(
+                    "Cookie consent: writing undeclared cookie sightings failed (%s: %s); "
+                    "they are kept in memory and written when the database answers.",
+                    type(error).__name__,
+                    " ".join(str(error).split()),
+                )
+            failing = True
+        else:
+            if failing:
+                logger.info("Cookie consent: undeclared cookie sightings are written again.")
+            failing = False
         finally:
             close_old_connections()
     # This thread's connections would otherwise stay open until garbage collection.

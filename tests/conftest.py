@@ -13,7 +13,7 @@ def _fresh_catalogue() -> Iterator[None]:
     """Each test starts without a snapshot: a rolled-back test sends no model signals."""
     caches["default"].clear()
     catalogue.forget_local()
-    undeclared._pending.clear()
+    undeclared.forget_pending()
     yield
     undeclared.stop_flusher()
     catalogue.forget_local()
