@@ -1,4 +1,5 @@
-"""Deleting a cookie the browser holds: one ``Set-Cookie`` per place it may live in.
+"""Deleting a cookie the browser holds: one ``Set-Cookie`` per place it may live in;
+and telling a deletion from a cookie that a browser stores.
 
 A browser keeps a cookie per (name, domain, path), and a deletion only reaches the copy
 with the same domain and path. A script may have written ``_ga`` for ``.example.com``
@@ -13,11 +14,14 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from http.cookies import Morsel, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from django.http.response import HttpResponseBase
+from django.utils.http import parse_http_date_safe
 
 if TYPE_CHECKING:
     # catalogue.py imports this module.
@@ -25,6 +29,11 @@ if TYPE_CHECKING:
 
 
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+# RFC 6265 §5.2.2 reads a Max-Age of ASCII digits, after an optional "-", and ignores
+# any other (``0_0``, ``+0``, ``"0"``, ``\xa00``, which Python's int() accepts).
+_AT_MOST_ZERO = re.compile(r"-[0-9]+|0+")
+# RFC 6265 §5.1.1: a browser fails to parse a date before 1601; Django's parser does not.
+_YEAR_1601 = -11644473600
 
 
 class VariantCookies(SimpleCookie):
@@ -97,6 +106,10 @@ def expire(
     # middleware) may take it and change it. The others are only ever written out, so
     # they are built once and shared.
     domain, path = variants[0]
+    stored = dict.get(cookies, name)
+    if stored is not None and stored.key != name:
+        # A cookie of another name, stored under this one's key: it still leaves.
+        cookies.variants.append(stored)
     dict.__setitem__(cookies, name, _deletion(name, domain, path, secure).copy())
     cookies.variants.extend(_deletion(name, d, p, secure) for d, p in variants[1:])
 
@@ -113,3 +126,28 @@ def _deletion(name: str, domain: str, path: str, secure: bool) -> Morsel[str]:
         # A browser lets only a secure response replace a Secure cookie.
         morsel["secure"] = True
     return morsel
+
+
+def is_deletion(morsel: Morsel[str]) -> bool:
+    """Whether the ``Set-Cookie`` that ``morsel`` writes deletes its cookie."""
+    # Judged on the line sent: its coded value may carry attributes of its own.
+    return deletes(morsel.OutputString())
+
+
+def deletes(line: str) -> bool:
+    """Whether a browser that reads this ``Set-Cookie`` line removes the cookie.
+
+    Max-Age decides when the line has one, Expires otherwise (RFC 6265 §5.3); of each,
+    the last. A value that a browser may ignore makes no deletion: the line is then
+    judged as a cookie that is set, so a refused cookie never passes for a deletion.
+    """
+    attributes = {}
+    for attribute in line.split(";")[1:]:
+        key, _, value = attribute.partition("=")
+        # RFC 6265 trims spaces and tabs, no other whitespace.
+        attributes[key.strip(" \t").lower()] = value.strip(" \t")
+    max_age = attributes.get("max-age")
+    if max_age is not None:
+        return _AT_MOST_ZERO.fullmatch(max_age) is not None
+    expires = parse_http_date_safe(attributes.get("expires", ""))
+    return expires is not None and _YEAR_1601 <= expires <= time.time()
