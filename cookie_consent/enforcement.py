@@ -9,22 +9,24 @@ is not ``"strip"``. A deletion is always allowed out: removing a cookie needs no
 from __future__ import annotations
 
 import functools
-import time
-from http.cookies import CookieError, Morsel, SimpleCookie
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest, get_str_from_wsgi
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.http.cookie import parse_cookie
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
-from django.utils.http import parse_http_date_safe
 
 from cookie_consent import names, undeclared
 from cookie_consent.conf import conf
 from cookie_consent.decorators import exempt_views
 from cookie_consent.essential import essential_names
-from cookie_consent.expiry import expire
+from cookie_consent.expiry import deletes, expire, is_deletion
 from cookie_consent.state import ConsentState, get_consent
 
 
@@ -67,76 +69,153 @@ def _exempt_path(path: str, urlconf: str | None) -> bool:
     return getattr(match.func, "cookie_consent_exempt", False) is True
 
 
+@dataclass
+class Received:
+    """The cookies the browser sent, as the request phase leaves them for what follows."""
+
+    # Every name but the essential ones, those hidden after a comma included.
+    names: list[str]
+    # The consent they were judged by and the names it refused; None while exempt.
+    verdict: tuple[ConsentState, frozenset[str]] | None = None
+    # ``request.COOKIES`` and the Cookie header as sent, once stripped of the refused.
+    sent: tuple[dict[str, str], str] | None = None
+
+
 def strip_request(request: HttpRequest) -> None:
     """Remove refused and (under "strip") undeclared cookies before anything reads them."""
-    essentials = essential_names()
-    received = [name for name in request.COOKIES if name not in essentials]
-    # The names to look at again once the response is known (see enforce_response).
-    request._cookie_consent_received = received  # type: ignore[attr-defined]
-    if not received or is_exempt(request):
+    received = _received(request)
+    if received is None:
         return
+    # Looked at again before the view (settle_exemption) and with the response.
+    request._cookie_consent_received = received  # type: ignore[attr-defined]
+    if not is_exempt(request):
+        _strip(request, received)
+
+
+def settle_exemption(request: HttpRequest) -> None:
+    """Before the view: the view Django resolved decides the exemption.
+
+    The request phase could only resolve the path in the URLconf in force then; a
+    middleware after this one may have set ``request.urlconf`` since. A view that is not
+    exempt gets the request stripped now, an exempt one gets back what the browser sent.
+    """
+    received: Received | None = getattr(request, "_cookie_consent_received", None)
+    if received is None or not exempt_views:
+        return
+    exempt = is_exempt(request)
+    if exempt and received.sent is not None:
+        request.COOKIES, header = received.sent
+        received.verdict = received.sent = None
+        _rewrite(request, header, request.COOKIES)
+    elif not exempt and received.verdict is None:
+        _strip(request, received)
+
+
+def _received(request: HttpRequest) -> Received | None:
+    essentials = essential_names()
+    found = [name for name in request.COOKIES if name not in essentials]
+    if "," in request.META.get("HTTP_COOKIE", ""):
+        hidden = names.hidden_names(_header(request)[1])
+        found = [name for name in dict.fromkeys(found + hidden) if name not in essentials]
+    return Received(found) if found else None
+
+
+def _strip(request: HttpRequest, received: Received) -> None:
     state = get_consent(request)
-    refused = {
+    refused = frozenset(
         name
-        for name in received
+        for name in received.names
         if not allowed(state, name, seen_in=undeclared.REQUEST, path=request.path)
-    }
+    )
     # The response side reuses these verdicts unless a decision changes the state.
-    request._cookie_consent_refused = (state, refused)  # type: ignore[attr-defined]
+    received.verdict = (state, refused)
     if refused:
-        request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in refused}
-        request.META["HTTP_COOKIE"] = _without(request.META.get("HTTP_COOKIE", ""), refused)
-        # Built from META on first use: drop a copy made before the stripping.
-        request.__dict__.pop("headers", None)
+        sent, read = _header(request)
+        received.sent = (request.COOKIES, sent)
+        _rewrite(request, names.without(sent, read, refused))
 
 
-def _without(header: str, names: set[str]) -> str:
-    """The Cookie header without ``names``, split as django.http.parse_cookie splits it."""
-    kept = [part for part in header.split(";") if _cookie_name(part) not in names]
-    return ";".join(kept).strip()
+def _header(request: HttpRequest) -> tuple[str, str]:
+    """The Cookie header as META holds it, and as Django reads ``request.COOKIES`` from it.
+
+    Under WSGI, META holds the header's bytes decoded as Latin-1 (PEP 3333), and Django
+    decodes them again as UTF-8 for the cookies; under ASGI both are META's text.
+    """
+    sent = request.META.get("HTTP_COOKIE", "")
+    if isinstance(request, WSGIRequest):
+        return sent, get_str_from_wsgi(request.META, "HTTP_COOKIE", "")
+    return sent, sent
 
 
-def _cookie_name(part: str) -> str:
-    # A chunk without "=" is a value with an empty name to Django.
-    return part.split("=", 1)[0].strip() if "=" in part else ""
+def _rewrite(request: HttpRequest, header: str, cookies: dict[str, str] | None = None) -> None:
+    """Give the request this Cookie header, and the cookies Django reads from it."""
+    request.META["HTTP_COOKIE"] = header
+    request.COOKIES = parse_cookie(_header(request)[1]) if cookies is None else cookies
+    # Built from META on first use: drop a copy made before.
+    request.__dict__.pop("headers", None)
 
 
 def enforce_response(request: HttpRequest, response: HttpResponseBase) -> None:
     """Drop refused ``Set-Cookie``s; expire refused cookies the browser still sent."""
     essentials = essential_names()
+    # By the name each morsel is sent under, whatever key of response.cookies holds it.
     outgoing = [
-        name
-        for name, morsel in response.cookies.items()
-        if name not in essentials and not is_deletion(morsel)
+        (key, morsel.key)
+        for key, morsel in response.cookies.items()
+        if morsel.key not in essentials and not is_deletion(morsel)
     ]
     raw = response.headers.get("Set-Cookie")
-    received = getattr(request, "_cookie_consent_received", ())
+    received: Received | None = getattr(request, "_cookie_consent_received", None)
     if not (outgoing or raw or received) or is_exempt(request):
         return
     # The state after the view: a decision made by this request already counts.
     state = get_consent(request)
-    for name in outgoing:
+    for key, name in outgoing:
         if not allowed(state, name, seen_in=undeclared.RESPONSE, path=request.path):
-            del response.cookies[name]
+            del response.cookies[key]
     if raw and not _raw_allowed(state, raw, request.path):
         del response.headers["Set-Cookie"]
-    judged_state, judged = getattr(request, "_cookie_consent_refused", (None, set()))
+    if received is not None:
+        _expire_refused(request, response, state, received)
+
+
+def _expire_refused(
+    request: HttpRequest, response: HttpResponseBase, state: ConsentState, received: Received
+) -> None:
+    """Expire what the browser holds of the refused, unless the response sets it itself."""
+    judged_state, judged = received.verdict or (None, frozenset())
+    set_here = {morsel.key for morsel in response.cookies.values()}
     refused = [
         name
-        for name in received
+        for name in received.names
         # A name that is no cookie token cannot be written in a Set-Cookie, nor expired.
-        if name not in response.cookies
+        if name not in set_here
         and (name in judged if state is judged_state else not allowed(state, name, seen_in=None))
         and names.is_valid_name(name)
     ]
     if refused:
-        host, secure = request.get_host(), request.is_secure()
+        host, secure = _host(request), request.is_secure()
         for name in refused:
             expire(response, name, state.catalogue.deletion_variants(name, host), secure)
 
 
+def _host(request: HttpRequest) -> str:
+    """The host the deletions' domains derive from; none if Django refuses the Host."""
+    try:
+        return request.get_host()
+    except DisallowedHost:
+        # Logged where the page asked for the host; here it only costs the domain
+        # variants: the host-only and declared deletions still leave.
+        return ""
+
+
 def _raw_allowed(state: ConsentState, header: str, path: str) -> bool:
-    """A ``Set-Cookie`` header a view wrote by hand, outside ``response.cookies``."""
+    """A ``Set-Cookie`` header a view wrote by hand, outside ``response.cookies``.
+
+    It leaves when every cookie in it is essential, allowed or deleted, read both as a
+    browser reads it (one cookie, RFC 6265) and as Python's ``http.cookies`` does (which
+    may find several, or other attributes).
+    """
     parsed: SimpleCookie = SimpleCookie()
     try:
         parsed.load(header)
@@ -144,21 +223,11 @@ def _raw_allowed(state: ConsentState, header: str, path: str) -> bool:
         return False  # nothing we can classify leaves the server
     if not parsed:
         return False
+    judged = {name for name, morsel in parsed.items() if not is_deletion(morsel)}
+    if not deletes(header):
+        judged.add(names.set_cookie_name(header))
+    essentials = essential_names()
     return all(
-        name in essential_names()
-        or is_deletion(morsel)
-        or allowed(state, name, seen_in=undeclared.RESPONSE, path=path)
-        for name, morsel in parsed.items()
+        name in essentials or allowed(state, name, seen_in=undeclared.RESPONSE, path=path)
+        for name in judged
     )
-
-
-def is_deletion(morsel: Morsel[str]) -> bool:
-    """``Max-Age`` 0 or less, or an ``Expires`` in the past."""
-    max_age = str(morsel["max-age"]).strip()
-    if max_age:
-        try:
-            return int(max_age) <= 0
-        except ValueError:
-            return False
-    expires = parse_http_date_safe(str(morsel["expires"])) if morsel["expires"] else None
-    return expires is not None and expires <= time.time()

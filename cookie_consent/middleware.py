@@ -19,7 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from cookie_consent import catalogue
-from cookie_consent.enforcement import enforce_response, strip_request
+from cookie_consent.enforcement import enforce_response, settle_exemption, strip_request
 from cookie_consent.state import get_consent, vary_on_consent
 
 GetResponse = Callable[[HttpRequest], Any]
@@ -50,6 +50,10 @@ class CookieConsentMiddleware:
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+        # Django calls it in the handler's mode: in an async chain, without a thread.
+        self.process_view: Callable[..., Any] = (
+            self._process_view_async if self.is_async else self._process_view
+        )
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
@@ -77,6 +81,14 @@ class CookieConsentMiddleware:
     def process_request(self, request: HttpRequest) -> None:
         request.cookie_consent = ConsentAccessor(request)  # type: ignore[attr-defined]
         strip_request(request)
+
+    def _process_view(self, request: HttpRequest, *view: Any) -> None:
+        # The view that Django resolved, in the URLconf in force (a middleware after
+        # this one may have set request.urlconf), settles the exemption.
+        settle_exemption(request)
+
+    async def _process_view_async(self, request: HttpRequest, *view: Any) -> None:
+        settle_exemption(request)
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
