@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 from urllib.parse import quote
 
 from django import template
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.template.base import FilterExpression, Parser, Token
+from django.template.base import FilterExpression, Parser, Template, Token
 from django.template.context import Context
+from django.template.engine import Engine
+from django.template.loaders import app_directories, cached, filesystem
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
+from django.utils.autoreload import file_changed
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -47,12 +53,17 @@ def _on_consent_page(request: HttpRequest) -> bool:
     return match is not None and match.namespace == "cookie_consent"
 
 
-def _render(context: Context, name: str, values: dict[str, Any]) -> SafeString:
-    template_ = context.template.engine.get_template(name)  # type: ignore[union-attr]
+def _template(context: Context, name: str) -> Template:
+    """``name`` as the page's own engine finds it: the site's override when it has one."""
+    return context.template.engine.get_template(name)  # type: ignore[union-attr]
+
+
+def _render(context: Context, template_: Template, values: dict[str, Any]) -> SafeString:
     with context.push(values):
         return mark_safe(template_.render(context))
 
 
+ROOT = "cookie_consent/root.html"
 BANNER = "cookie_consent/banner.html"
 GPC_NOTICE = "cookie_consent/gpc_notice.html"
 # Inside the script element, "</script>" or "<!--" in a name would end or break it.
@@ -101,24 +112,27 @@ def cookie_consent_banner(context: Context) -> str:
     next_path = request.get_full_path()
     # Only the banner has a form; a token asked for sets the CSRF cookie.
     csrf_token = get_token(request) if notice == BANNER else ""
-    if nonce:
+    preferences_url = _preferences_url(request)
+    markup = None if nonce else _shared_root(context, consent, notice, dialog, preferences_url)
+    if markup is None:
+        # Rendered for this page alone: its nonce is new, or a template is the site's own.
         return _render_root(
             context,
+            _template(context, ROOT),
             consent,
             notice=notice,
             nonce=nonce,
             dialog=dialog,
-            preferences_url=_preferences_url(request),
+            preferences_url=preferences_url,
             consent_id=consent.consent_id,
             csrf_token=csrf_token,
             next=next_path,
             next_query=quote(next_path, safe="/"),
         )
-    markup = _shared_root(context, consent, notice, dialog)
     # Each is safe where it goes: escaped for HTML, urlencoded, or hex digits. One pass, so
     # that a value (the path comes from the request) is never searched for placeholders.
     values = {
-        _URL: escape(_preferences_url(request)),
+        _URL: escape(preferences_url),
         _ID: consent.consent_id or "",
         _CSRF: csrf_token,
         _NEXT_QUERY: quote(next_path, safe="/"),
@@ -129,6 +143,7 @@ def cookie_consent_banner(context: Context) -> str:
 
 def _render_root(
     context: Context,
+    root: Template,
     consent: ConsentState,
     *,
     notice: str | None,
@@ -142,7 +157,7 @@ def _render_root(
 ) -> SafeString:
     return _render(
         context,
-        "cookie_consent/root.html",
+        root,
         {
             "consent": consent,
             "notice": notice,
@@ -162,30 +177,48 @@ def _render_root(
 
 # Every visitor with the same choices, in the same language, gets the same markup but for
 # a few values: it is rendered once per kind of visitor, with placeholders that each
-# request fills in. (A page with a CSP nonce is rendered each time: the nonce is new.)
-_SHARED: dict[tuple[Any, ...], str] = {}
+# request fills in. Only the app's own templates are shared so: they read nothing from the
+# request but these values, while a site's override may print anything the request holds
+# (docs/templatetags.rst). A value None: this kind of visitor's markup is not shared.
+_SHARED: dict[tuple[Any, ...], str | None] = {}
 _URL, _ID, _CSRF = "cc-url-placeholder", "cc-id-placeholder", "cc-csrf-placeholder"
 _NEXT, _NEXT_QUERY = "cc-next-placeholder", "cc-next-query-placeholder"
 _PLACEHOLDER = re.compile("|".join(map(re.escape, (_URL, _ID, _CSRF, _NEXT, _NEXT_QUERY))))
 
 
-def _shared_root(context: Context, consent: ConsentState, notice: str | None, dialog: bool) -> str:
+def _shared_root(
+    context: Context,
+    consent: ConsentState,
+    notice: str | None,
+    dialog: bool,
+    preferences_url: str,
+) -> str | None:
+    """This kind of visitor's markup, with placeholders; None when it cannot be shared."""
+    engine = context.template.engine  # type: ignore[union-attr]
     key = (
+        engine,  # its loaders find the templates, its options shape them
+        context.autoescape,
         translation.get_language(),
+        # The app's URL, without this page's "next": the script prefix and the urlconf that
+        # a request may choose show in it, as in every {% url %} and {% static %}.
+        preferences_url.partition("?")[0],
         consent.catalogue,  # the snapshot itself: a new one after every edit
         notice,
         consent.decided,
         consent.gpc,
-        conf.HONOR_GPC,
         dialog,
         tuple((c.category.slug, c.granted, c.status) for c in consent.choices),
     )
-    markup = _SHARED.get(key)
-    if markup is None:
-        if len(_SHARED) >= 256:
-            _SHARED.clear()
-        markup = _SHARED[key] = _render_root(
+    try:
+        return _SHARED[key]
+    except KeyError:
+        pass
+    if len(_SHARED) >= 256:
+        _SHARED.clear()
+    markup = _SHARED[key] = (
+        _render_root(
             context,
+            engine.get_template(ROOT),
             consent,
             notice=notice,
             nonce="",
@@ -196,14 +229,52 @@ def _shared_root(context: Context, consent: ConsentState, notice: str | None, di
             next=_NEXT,
             next_query=_NEXT_QUERY,
         )
+        if _shareable(engine, notice)
+        else None
+    )
     return markup
+
+
+def _shareable(engine: Engine, notice: str | None) -> bool:
+    """Whether the markup comes from the app's own files only, which read nothing from the
+    request, through the cached loader, which keeps serving the templates checked here."""
+    # Without it, every request reads its templates again, and a file added meanwhile wins.
+    if not all(isinstance(loader, cached.Loader) for loader in engine.template_loaders):
+        return False
+    # The shipped root.html includes the notice, and the GPC notice inside the banner.
+    names = (ROOT, notice, GPC_NOTICE) if notice else (ROOT,)
+    return all(_shipped(engine.get_template(name)) for name in names)
+
+
+_FILE_LOADERS = (filesystem.Loader, app_directories.Loader)
+# The app's templates/ folder as Django's file loaders name what they find in it; with the
+# trailing separator, so that no other folder whose name merely starts the same matches.
+_APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_SHIPPED_DIR = os.path.join(_APP_DIR, "templates", "")
+
+
+def _shipped(template_: Template) -> bool:
+    """Whether ``template_`` is the app's own file, read as it is, and not a site's override
+    (from DIRS, an app listed first, locmem, a database …), which lives elsewhere."""
+    origin = template_.origin
+    return type(origin.loader) in _FILE_LOADERS and origin.name.startswith(_SHIPPED_DIR)
+
+
+@receiver(setting_changed)
+@receiver(file_changed)
+def _forget_shared_markup(**kwargs: Any) -> None:
+    # Settings shape the markup too (STATIC_URL, the static files storage, the app's own):
+    # only tests change them while a process runs. And runserver, when a template changes,
+    # has the loaders read them again: a site's new override must then show.
+    _SHARED.clear()
 
 
 @register.simple_tag(takes_context=True)
 def cookie_declaration(context: Context) -> str:
     """The policy's cookie tables, to embed in a site's own privacy page."""
     consent = get_consent(_request(context, "cookie_declaration"))
-    return _render(context, "cookie_consent/declaration.html", {"consent": consent})
+    declaration = _template(context, "cookie_consent/declaration.html")
+    return _render(context, declaration, {"consent": consent})
 
 
 @register.simple_tag(takes_context=True)
