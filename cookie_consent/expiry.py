@@ -32,6 +32,15 @@ EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 # RFC 6265 §5.2.2 reads a Max-Age of ASCII digits, after an optional "-", and ignores
 # any other (``0_0``, ``+0``, ``"0"``, ``\xa00``, which Python's int() accepts).
 _AT_MOST_ZERO = re.compile(r"-[0-9]+|0+")
+# RFC 6265bis §5.6: a browser ignores an attribute value longer than this many octets.
+_LONGEST_VALUE = 1024
+# The one date format that every browser reads as Django does (RFC 9110's IMF-fixdate,
+# which Django and Python write). Django also reads others, in which a browser may find
+# another year ("123, 01 Jan 1970 …" is year 123 to RFC 6265's cookie-date).
+_IMF_FIXDATE = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9:]{8} GMT"
+)
 # RFC 6265 §5.1.1: a browser fails to parse a date before 1601; Django's parser does not.
 _YEAR_1601 = -11644473600
 
@@ -118,7 +127,10 @@ def expire(
 def _deletion(name: str, domain: str, path: str, secure: bool) -> Morsel[str]:
     """A deletion ``Set-Cookie``; built once per variant, never changed after."""
     morsel: Morsel[str] = Morsel()
-    morsel.set(name, "", '""')
+    # Not Morsel.set: it refuses a name that is also an attribute's ("path", "Expires"),
+    # which a browser stores like any other. The caller passes cookie tokens only.
+    # (__setstate__ is the pickling hook of Morsel; typeshed leaves it out.)
+    morsel.__setstate__({"key": name, "value": "", "coded_value": '""'})  # type: ignore[attr-defined]
     morsel.update({"expires": EPOCH, "max-age": "0", "path": path})
     if domain:
         morsel["domain"] = domain
@@ -138,8 +150,9 @@ def deletes(line: str) -> bool:
     """Whether a browser that reads this ``Set-Cookie`` line removes the cookie.
 
     Max-Age decides when the line has one, Expires otherwise (RFC 6265 §5.3); of each,
-    the last. A value that a browser may ignore makes no deletion: the line is then
-    judged as a cookie that is set, so a refused cookie never passes for a deletion.
+    the last. A value that a browser may ignore, or read otherwise than Django, makes no
+    deletion: the line is then judged as a cookie that is set, so a refused cookie never
+    passes for a deletion.
     """
     attributes = {}
     for attribute in line.split(";")[1:]:
@@ -148,6 +161,7 @@ def deletes(line: str) -> bool:
         attributes[key.strip(" \t").lower()] = value.strip(" \t")
     max_age = attributes.get("max-age")
     if max_age is not None:
-        return _AT_MOST_ZERO.fullmatch(max_age) is not None
-    expires = parse_http_date_safe(attributes.get("expires", ""))
-    return expires is not None and _YEAR_1601 <= expires <= time.time()
+        return len(max_age) <= _LONGEST_VALUE and _AT_MOST_ZERO.fullmatch(max_age) is not None
+    expires = attributes.get("expires", "")
+    when = parse_http_date_safe(expires) if _IMF_FIXDATE.fullmatch(expires) else None
+    return when is not None and _YEAR_1601 <= when <= time.time()

@@ -55,14 +55,11 @@ def _crumb_cookies(sent: str, read: str) -> list[_Cookie]:
 
     A proxy (or Django's own ASGI handler) that joins several ``Cookie`` headers with
     commas puts the later cookies inside the value of the one before: a part after a
-    comma that starts with a cookie token and "=" is taken for a cookie of its own. The
-    commas of other values stay where they are.
+    comma that starts with a name and "=" is taken for a cookie of its own. The commas
+    of other values stay where they are.
     """
     sent_parts, read_parts = sent.split(","), read.split(",")
-    starts = [
-        0,
-        *(i for i, part in enumerate(read_parts) if i and is_valid_name(cookie_name(part))),
-    ]
+    starts = [0, *(i for i, part in enumerate(read_parts) if i and cookie_name(part))]
     return [
         (
             cookie_name(read_parts[start] if start else read),

@@ -64,10 +64,10 @@ def raw_set_cookie(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def max_age_set_directly(request: HttpRequest) -> HttpResponse:
+def attribute_set_directly(request: HttpRequest) -> HttpResponse:
     response = HttpResponse()
     response.set_cookie("_ga", "GA1.1")
-    response.cookies["_ga"]["max-age"] = request.GET["max_age"]
+    response.cookies["_ga"][request.GET["attribute"]] = request.GET["value"]
     return response
 
 
@@ -115,7 +115,7 @@ class SwitchUrlconf:
 urlpatterns = [
     path("cookies/", echo),
     path("raw/", raw_set_cookie),
-    path("max-age/", max_age_set_directly),
+    path("attribute/", attribute_set_directly),
     path("own-attributes/", value_with_its_own_attributes),
     path("under-key/", stored_under_another_key),
     # Under ROOT_URLCONF these two are the other way round than in HostedUrls.
@@ -168,6 +168,7 @@ def deletions(response: HttpResponseBase, name: str) -> list[Morsel[str]]:
         "_ga=GA1.1 Max-Age=0",
         "_ga=GA1.1 Expires=Thu, 01 Jan 1970 00:00:00 GMT",
         "_ga=GA1.1; Expires=Sat, 01 Jan 1600 00:00:00 GMT",  # before 1601: no date at all
+        "_ga=GA1.1; Expires=123, 01 Jan 1970 00:00:00 GMT",  # the year 123 to a browser
     ],
 )
 def test_hand_written_header_a_browser_stores_is_no_deletion(client: Client, header: str) -> None:
@@ -175,11 +176,23 @@ def test_hand_written_header_a_browser_stores_is_no_deletion(client: Client, hea
     assert not response.has_header("Set-Cookie")
 
 
-@pytest.mark.parametrize("max_age", ["0_0", "-0_1", "\xa00", "+0"])
-def test_max_age_set_directly_that_a_browser_ignores_is_no_deletion(
-    client: Client, max_age: str
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("max-age", "0_0"),
+        ("max-age", "-0_1"),
+        ("max-age", "\xa00"),
+        ("max-age", "+0"),
+        ("max-age", "0" * 1025),  # over 1024 octets, a browser ignores it (RFC 6265bis)
+        # Django reads 1970, RFC 6265's cookie-date the year 123: no date at all.
+        ("expires", "123, 01 Jan 1970 00:00:00 GMT"),
+        ("expires", "Sat, 01 Jan 1600 00:00:00 GMT"),
+    ],
+)
+def test_attribute_set_directly_that_a_browser_ignores_is_no_deletion(
+    client: Client, attribute: str, value: str
 ) -> None:
-    response = client.get("/max-age/", {"max_age": max_age})
+    response = client.get("/attribute/", {"attribute": attribute, "value": value})
     assert sent(response, "_ga") == []
 
 
@@ -208,6 +221,16 @@ def test_refused_cookie_after_a_comma_is_stripped_and_expired(client: Client) ->
     seen = response.json()
     assert seen == {"cookies": {"csrftoken": "x"}, "meta": "csrftoken=x", "headers": "csrftoken=x"}
     assert [m["max-age"] for m in deletions(response, "_ga")] == ["0"]
+
+
+@pytest.mark.parametrize("name", ["path", "Expires", "max-age"])
+def test_refused_cookie_named_like_an_attribute_is_expired(client: Client, name: str) -> None:
+    # Python's http.cookies refuses such a name; a browser stores it like any other.
+    response = client.get("/cookies/", HTTP_COOKIE=f"{name}=1; csrftoken=x")
+    assert response.json()["cookies"] == {"csrftoken": "x"}
+    assert [m.OutputString() for m in deletions(response, name)] == [
+        f'{name}=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'
+    ]
 
 
 @pytest.mark.usefixtures("shared_snapshot")
@@ -291,7 +314,7 @@ def comma_names(header: str) -> set[str]:
     for chunk in header.split(";"):
         for part in chunk.split(",")[1:]:
             name = part.split("=", 1)[0].strip()
-            if "=" in part and is_valid_name(name):
+            if "=" in part and name:
                 found.add(name)
     return found
 
