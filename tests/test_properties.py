@@ -333,35 +333,36 @@ COOKIE_OCTETS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '",;\
 header_bytes = st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
 header_text = st.text(max_size=40).filter(lambda t: "\r" not in t and "\n" not in t)
 tokens = st.text(TCHARS, min_size=1, max_size=10)
-interesting_names = sorted(
-    ESSENTIAL
-    | {n for n in DECLARED if "*" not in n}
-    | {
-        "_ga_ABC123",
-        "_ga_",
-        "_ga_ads_1",
-        "_pk_id.1.a",
-        "ab_test",
-        "_GA",
-        "ga",
-        "_gat",
-        "_ga ",
-        " _ga",
-        "\t_ga",
-        "_ga\x0b",
-        "é",
-        "\xa0csrftoken",
-        "$_ga",
-        "$Version",
-        "",
-        "_ga_*",
-        "csrftoken2",
-        "Csrftoken",
-        "_ga:1",
-    }
+declared_names = sorted(
+    {n for n in DECLARED if "*" not in n}
+    | {"_ga_ABC123", "_ga_", "_ga_ads_1", "_pk_id.1.a", "ab_test", "_ga_*"}
 )
+odd_names = [
+    # Near misses of declared and essential names.
+    "_GA",
+    "ga",
+    "_gat",
+    "_ga ",
+    " _ga",
+    "\t_ga",
+    "_ga\x0b",
+    "_ga:1",
+    "csrftoken2",
+    "Csrftoken",
+    "\xa0csrftoken",
+    "é",
+    "",
+    # Names http.cookies reads as something else.
+    "$_ga",
+    "$Version",
+    "path",
+    "Expires",
+    "MAX-AGE",
+]
 cookie_names = st.one_of(
-    st.sampled_from(interesting_names),
+    st.sampled_from(declared_names),
+    st.sampled_from(sorted(ESSENTIAL)),
+    st.sampled_from(odd_names),
     st.builds(str.__add__, st.sampled_from([n[:-1] for n in DECLARED if n.endswith("*")]), tokens),
     tokens,
     header_text.map(lambda text: text[:8]),
@@ -393,16 +394,23 @@ pieces = st.tuples(
     st.sampled_from([b"; ", b";", b"", b" ", b",", b", ", b";;"]),
     st.one_of(cookie_pairs, header_bytes, st.none()),
 )
-cookie_field_lists = st.lists(st.lists(pieces, max_size=5).map(tuple), min_size=1, max_size=3).map(
-    tuple
-)
-gpc_fields = st.lists(
-    st.one_of(
-        st.sampled_from([b"1", b"0", b"1, 1", b"1,1", b"1, 0", b"true", b"", b"1,"]),
-        header_bytes,
+cookie_field_lists = st.one_of(
+    # As a browser sends them: one field, "; " between cookies, the consent cookie among them.
+    st.builds(
+        lambda pairs, at: (tuple((b"; ", p) for p in [*pairs[:at], None, *pairs[at:]]),),
+        st.lists(cookie_pairs, max_size=4),
+        st.integers(0, 4),
     ),
-    max_size=3,
-).map(tuple)
+    st.lists(st.lists(pieces, max_size=5).map(tuple), min_size=1, max_size=3).map(tuple),
+)
+gpc_fields = st.one_of(
+    st.just(()),
+    st.sampled_from([(b"1",), (b"1", b"1"), (b"1, 1",), (b"1,1",), (b"0",), (b"1", b"0")]),
+    st.lists(
+        st.sampled_from([b"1", b"0", b"1, 1", b"1, 0", b"true", b"", b"1,"]) | header_bytes,
+        max_size=3,
+    ).map(tuple),
+)
 accept_languages = st.one_of(
     st.none(),
     st.sampled_from([b"fr", b"de-DE,de;q=0.9", b"pt-BR", b"nl;q=0.5, *", b"es-419", b"it"]),
@@ -416,11 +424,14 @@ accepts = st.one_of(
 
 consents = st.builds(
     Consent,
-    kind=st.sampled_from(["none", "accept_all", "reject_all", "partial", "tampered"]),
+    kind=st.sampled_from(["none", "accept_all", "reject_all", "partial", "tampered"])
+    | st.sampled_from(["accept_all", "partial"]),
     partial=st.frozensets(st.sampled_from(sorted(CONSENT_SLUGS))),
     age=st.one_of(
         st.none(),
-        st.sampled_from([3600, MAX_AGE - 30, MAX_AGE + 30, -2 * 86400, -(10**12)]),
+        st.sampled_from([3600, MAX_AGE - 30, MAX_AGE + 30, -3600, -2 * 86400]),
+        # Dated past the year 9999 (decided_at is clamped to 12 digits, and to 1970).
+        st.sampled_from([-(10**12), -(5 * 10**11), -(3 * 10**11), 10**12]),
         st.integers(-(10**12), 10**12),
     ),
     under_gpc=st.booleans(),
@@ -443,19 +454,18 @@ form_bodies = st.builds(
     nexts,
     methods,
 )
-json_bodies = st.one_of(
-    api_bodies.map(lambda body: json.dumps(body).encode()),
-    # Deep nesting, which a recursive parser cannot follow.
-    st.builds(
-        lambda opener, depth: opener * depth,
-        st.sampled_from([b"[", b'{"a":', b'[{"action":']),
-        st.sampled_from([10, 100, 1000, 3000, 5000]) | st.integers(1, 5000),
-    ),
+json_bodies = api_bodies.map(lambda body: json.dumps(body).encode())
+# Deep nesting, which a recursive parser cannot follow.
+deep_json_bodies = st.builds(
+    lambda opener, depth: opener * depth,
+    st.sampled_from([b"[", b'{"a":', b'[{"action":']),
+    st.sampled_from([10, 100, 1000, 3000, 5000]) | st.integers(1, 5000),
 )
 bodies = st.one_of(
     st.just(b""),
     form_bodies,
     json_bodies,
+    deep_json_bodies,
     st.binary(max_size=60),
     # Around the limit of what a decision may weigh (16 KiB).
     st.integers(16 * 1024 - 8, 16 * 1024 + 8).map(lambda n: b"a" * n),
