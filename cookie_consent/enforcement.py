@@ -69,13 +69,13 @@ def _exempt_path(path: str, urlconf: str | None) -> bool:
     return getattr(match.func, "cookie_consent_exempt", False) is True
 
 
-@dataclass
+@dataclass(slots=True)
 class Received:
     """The cookies the browser sent, as the request phase leaves them for what follows."""
 
     # Every name but the essential ones, those hidden after a comma included.
     names: list[str]
-    # The consent they were judged by and the names it refused; None while exempt.
+    # The consent they were judged by and the names it refused; None until judged.
     verdict: tuple[ConsentState, frozenset[str]] | None = None
     # ``request.COOKIES`` and the Cookie header as sent, once stripped of the refused.
     sent: tuple[dict[str, str], str] | None = None
@@ -104,14 +104,15 @@ def settle_exemption(request: HttpRequest) -> None:
         return
     exempt = is_exempt(request)
     if exempt and received.sent is not None:
-        request.COOKIES, header = received.sent
+        cookies, header = received.sent
         received.verdict = received.sent = None
-        _rewrite(request, header, request.COOKIES)
+        _rewrite(request, header, cookies)
     elif not exempt and received.verdict is None:
         _strip(request, received)
 
 
 def _received(request: HttpRequest) -> Received | None:
+    """The names the browser sent that are not essential; None if there are none."""
     essentials = essential_names()
     found = [name for name in request.COOKIES if name not in essentials]
     if "," in request.META.get("HTTP_COOKIE", ""):

@@ -72,7 +72,12 @@ def _crumb_cookies(sent: str, read: str) -> list[_Cookie]:
 
 def hidden_names(read: str) -> list[str]:
     """The names of the cookies that follow a comma in a ``Cookie`` header (see above)."""
-    return [name for crumb in read.split(";") for name, _, _ in _crumb_cookies(crumb, crumb)[1:]]
+    return [
+        name
+        for crumb in read.split(";")
+        if "," in crumb
+        for name, _, _ in _crumb_cookies(crumb, crumb)[1:]
+    ]
 
 
 def without(sent: str, read: str, refused: Container[str]) -> str:
@@ -85,16 +90,24 @@ def without(sent: str, read: str, refused: Container[str]) -> str:
     """
     kept = []
     for sent_crumb, read_crumb in zip(sent.split(";"), read.split(";"), strict=True):
-        cookies = _crumb_cookies(sent_crumb, read_crumb)
-        left = [cookie for cookie in cookies if cookie[0] not in refused]
-        if len(left) < len(cookies):
-            if not left:
-                continue
-            sent_crumb = ",".join(cookie[1] for cookie in left)
-            # A first name that spans a comma ("a, _ga=1" is one name to Django) would,
-            # cut, read as a name nobody judged: drop the crumb whole.
-            if cookie_name(",".join(cookie[2] for cookie in left)) != left[0][0]:
-                continue
-        kept.append(sent_crumb)
+        if "," in read_crumb:
+            crumb = _joined_without(sent_crumb, read_crumb, refused)
+        else:
+            crumb = None if cookie_name(read_crumb) in refused else sent_crumb
+        if crumb is not None:
+            kept.append(crumb)
     # Only ASCII whitespace: the same bytes in both readings, and Django strips it anyway.
     return ";".join(kept).strip(" \t")
+
+
+def _joined_without(sent: str, read: str, refused: Container[str]) -> str | None:
+    """One crumb with commas, without its refused cookies; None when nothing is left."""
+    cookies = _crumb_cookies(sent, read)
+    left = [cookie for cookie in cookies if cookie[0] not in refused]
+    if len(left) == len(cookies):
+        return sent
+    # A first name that spans a comma ("a, _ga=1" is one name to Django) would, cut,
+    # read as a name nobody judged: drop the crumb whole.
+    if not left or cookie_name(",".join(cookie[2] for cookie in left)) != left[0][0]:
+        return None
+    return ",".join(cookie[1] for cookie in left)
