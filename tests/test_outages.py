@@ -494,11 +494,12 @@ class TestProcessWithoutCatalogue:
         assert "no-store" in response["Cache-Control"]
         assert response.cookies == {}
         html = response.content.decode()
+        # In the visitor's language: the page needs no catalogue to be translated.
         assert '<html lang="fr"' in html
-        assert "<h1>Temporarily unavailable</h1>" in html
+        assert "<h1>Temporairement indisponible</h1>" in html
         assert (
-            "The site cannot load its cookie settings just now. Please try again in a minute."
-            in html
+            "Le site ne peut pas charger ses réglages de cookies pour le moment. "
+            "Veuillez réessayer dans une minute." in html
         )
 
     def test_json_requests_get_json(self, client: Client) -> None:
