@@ -25,7 +25,7 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from asgiref.sync import async_to_sync
 from django.http.cookie import parse_cookie
 from django.test import AsyncClient, Client
 from django.urls import resolve, reverse
+from django.utils import translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
@@ -91,13 +92,17 @@ def declared_cookies() -> None:
 
 
 @pytest.fixture(autouse=True)
-def site_reading_accept_language(settings: Settings) -> None:
+def site_reading_accept_language(settings: Settings) -> Iterator[None]:
     """The test stack, with LocaleMiddleware where the example project has it, so that
     Accept-Language chooses the language pages and messages are rendered in."""
     middleware = list(settings.MIDDLEWARE)
     after = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
     middleware.insert(after + 1, "django.middleware.locale.LocaleMiddleware")
     settings.MIDDLEWARE = middleware
+    # LocaleMiddleware leaves the last request's language active in the thread: the
+    # tests that run next must start in the language they started in.
+    with translation.override(translation.get_language()):
+        yield
 
 
 def app_urls() -> dict[str, str]:
