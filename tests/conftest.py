@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,13 @@ def _fresh_catalogue() -> Iterator[None]:
     yield
     undeclared.stop_flusher()
     catalogue.forget_local()
+
+
+@pytest.fixture
+def shared_snapshot() -> None:
+    """The async client runs the middleware in another thread, which cannot read this
+    test's uncommitted rows: give the process a committed-looking snapshot of them."""
+    catalogue._local.state = (catalogue.Catalogue(catalogue.load_categories()), time.monotonic())
 
 
 @pytest.fixture(scope="session", autouse=True)

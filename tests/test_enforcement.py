@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from http.cookies import Morsel
 
 import pytest
@@ -51,13 +50,6 @@ def analytics_catalogue() -> None:
     make_cookie(category=statistics, name="_ga", domain=".example.com")
     make_cookie(category=statistics, name="_ga_*")
     make_cookie(category=CookieCategory.objects.get(slug="third_party"), name="_tp")
-
-
-@pytest.fixture
-def shared_snapshot() -> None:
-    """The async client runs the middleware in another thread, which cannot read this
-    test's uncommitted rows: give the process a committed-looking snapshot of them."""
-    catalogue._local.state = (catalogue.Catalogue(catalogue.load_categories()), time.monotonic())
 
 
 def decide(client: Client, state: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import time
 from collections.abc import Callable
 from http.cookies import Morsel
 from typing import Any
@@ -28,7 +27,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
-from cookie_consent import catalogue
 from cookie_consent.decorators import cookie_consent_exempt
 from cookie_consent.enforcement import allowed
 from cookie_consent.essential import essential_names
@@ -131,13 +129,6 @@ def analytics_catalogue(settings: Settings) -> None:
     make_cookie(category=statistics, name="_ga")
     make_cookie(category=statistics, name="_ga_*")
     make_cookie(category=CookieCategory.objects.get(slug="third_party"), name="_tp")
-
-
-@pytest.fixture
-def shared_snapshot() -> None:
-    """The async client runs the middleware in another thread, which cannot read this
-    test's uncommitted rows: give the process a committed-looking snapshot of them."""
-    catalogue._local.state = (catalogue.Catalogue(catalogue.load_categories()), time.monotonic())
 
 
 def as_received(header: str) -> str:
