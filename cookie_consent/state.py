@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
-from cookie_consent import consent_cookie
+from cookie_consent import consent_cookie, names
 from cookie_consent.catalogue import Catalogue, Category, get_catalogue
 from cookie_consent.conf import conf
 from cookie_consent.consent_cookie import Decision
@@ -137,7 +137,11 @@ class ConsentState:
 
 def read_consent(request: HttpRequest) -> ConsentState:
     """The consent the request's cookie holds, checked against the current catalogue."""
-    stored = consent_cookie.decode(request.COOKIES.get(conf.COOKIE_NAME))
+    stored = (
+        None
+        if _consent_is_ambiguous(request)
+        else consent_cookie.decode(request.COOKIES.get(conf.COOKIE_NAME))
+    )
     return ConsentState(
         consent_id=None if stored is None else stored.consent_id,
         decisions={} if stored is None else stored.decisions,
@@ -145,6 +149,13 @@ def read_consent(request: HttpRequest) -> ConsentState:
         now=int(time.time()),
         gpc=conf.HONOR_GPC and sends_gpc(request),
     )
+
+
+def _consent_is_ambiguous(request: HttpRequest) -> bool:
+    """A second consent cookie hidden after a comma (a header joined by a proxy): which of
+    the two the browser meant cannot be told, so neither is a decision (fail safe)."""
+    header = request.META.get("HTTP_COOKIE", "")
+    return "," in header and conf.COOKIE_NAME in names.hidden_names(header)
 
 
 def sends_gpc(request: HttpRequest) -> bool:

@@ -7,6 +7,7 @@ from http.cookies import Morsel
 
 import pytest
 from django.test import AsyncClient, Client, override_settings
+from django.urls import reverse
 
 from cookie_consent import catalogue, undeclared
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
@@ -482,3 +483,14 @@ def test_deletion_variants_memo_is_bounded() -> None:
         (".example.com", "/"),
         (".www.example.com", "/"),
     )
+
+
+def test_a_second_consent_cookie_hidden_after_a_comma_is_no_decision(client: Client) -> None:
+    # Which of the two the browser meant cannot be told: neither grants (fail safe).
+    client.post(reverse("cookie_consent:update"), {"action": "accept_all"})
+    granted = client.cookies["cookies_preferences"].value
+    header = f"cookies_preferences={granted}; _tp=1,cookies_preferences={granted}x"
+    response = client.get("/echo/", HTTP_COOKIE=header)
+    assert "_tp" not in json.loads(response.content)
+    plain = client.get("/echo/", HTTP_COOKIE=f"cookies_preferences={granted}; _tp=1")
+    assert "_tp" in json.loads(plain.content)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import tracemalloc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,6 +60,19 @@ def assert_one_line(caplog: pytest.LogCaptureFixture, level: str, message: str) 
 # 5. Deep JSON
 
 
+TOO_DEEP = (
+    "The body is nested too deeply to be a cookie choice: send an object with "
+    "“action” and, with “save”, “categories”."
+)
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_readable_400() -> None:
+    # 16,000 levels, under the body limit: past every supported Python's JSON parser.
+    response = Client().post(API_URL, "[" * 16_000, content_type="application/json")
+    assert json_error(response, 400) == TOO_DEEP
+    assert not ConsentRecord.objects.exists()
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -70,11 +84,12 @@ def assert_one_line(caplog: pytest.LogCaptureFixture, level: str, message: str) 
     ids=["unclosed", "closed", "in-categories", "objects"],
 )
 def test_deeply_nested_json_is_a_readable_400(body: str) -> None:
+    # Python 3.13's parser reads 3,000 levels (3.11 and 3.12 raise RecursionError): either
+    # way a 400 that says what is wrong, and nothing stored.
     response = Client().post(API_URL, body, content_type="application/json")
-    assert json_error(response, 400) == (
-        "The body is nested too deeply to be a cookie choice: send an object with "
-        "“action” and, with “save”, “categories”."
-    )
+    message = json_error(response, 400)
+    assert message
+    assert message == TOO_DEEP or sys.version_info >= (3, 13)
     assert not ConsentRecord.objects.exists()
 
 
