@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 
 import pytest
 from django.core.cache import caches
+from hypothesis import settings as hypothesis_settings
 
 from cookie_consent import catalogue, undeclared
+
+# In CI, the examples are the same on every run, so a red build points to a change, not
+# to a draw; search for new examples locally (or with HYPOTHESIS_PROFILE=default).
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+)
 
 
 @pytest.fixture(autouse=True)
