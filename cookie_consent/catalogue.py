@@ -41,6 +41,7 @@ from django.dispatch import receiver
 
 from cookie_consent import expiry, names
 from cookie_consent.conf import conf
+from cookie_consent.logs import one_line
 from cookie_consent.translation import Translations, localize, localize_duration
 
 logger = logging.getLogger(__name__)
@@ -392,21 +393,16 @@ def _database_failed(has_snapshot: bool, error: DatabaseError) -> None:
         logger.warning(
             "Cookie catalogue: the database could not be read (%s); this process keeps "
             "serving its last catalogue and tries again in %.0f s, then less often.",
-            _one_line(error),
+            one_line(error),
             _database.delay,
         )
     else:
         logger.error(
             "Cookie catalogue: the database could not be read (%s) and this process has no "
             "catalogue yet: pages answer 503 until it can; next try in %.0f s.",
-            _one_line(error),
+            one_line(error),
             _database.delay,
         )
-
-
-def _one_line(error: Exception) -> str:
-    """The error's class and message on one line: a driver's message may have several."""
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def _cache_call(operation: str, *args: Any, **kwargs: Any) -> Any:
@@ -421,7 +417,7 @@ def _cache_call(operation: str, *args: Any, **kwargs: Any) -> Any:
     try:
         result = getattr(caches[conf.CACHE_ALIAS], operation)(*args, **kwargs)
     except Exception as error:
-        _cache_failed(f"failed on {operation} ({_one_line(error)})")
+        _cache_failed(f"failed on {operation} ({one_line(error)})")
         return None
     finished = time.monotonic()
     took = finished - started

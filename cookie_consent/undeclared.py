@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cookie_consent.conf import conf
+from cookie_consent.logs import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -411,10 +412,9 @@ def _flush_forever() -> None:
         except Exception as error:
             if not failing:
                 logger.warning(
-                    "Cookie consent: writing undeclared cookie sightings failed (%s: %s); "
+                    "Cookie consent: writing undeclared cookie sightings failed (%s); "
                     "they are kept in memory and written when the database answers.",
-                    type(error).__name__,
-                    " ".join(str(error).split()),
+                    one_line(error),
                 )
             failing = True
         else:

@@ -39,6 +39,7 @@ from cookie_consent.forms import (
     read_body,
     read_form,
 )
+from cookie_consent.logs import one_line
 from cookie_consent.models import ConsentRecord
 from cookie_consent.records import write_record
 from cookie_consent.signals import consent_changed
@@ -220,11 +221,6 @@ def store(
     return new
 
 
-def _one_line(error: Exception) -> str:
-    """The error's class and message on one line: a driver's message may have several."""
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
-
-
 def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -> HttpResponse:
     """The decision could not be recorded: say so, store nothing, log it once.
 
@@ -235,7 +231,7 @@ def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -
     response = _error(request, message, status=503, as_json=as_json)
     log_response(
         "Cookie consent: the consent record could not be written, nothing was stored (%s): %s",
-        _one_line(error),
+        one_line(error),
         request.path,
         response=response,
         request=request,
@@ -373,7 +369,7 @@ def _recent_records(state: ConsentState) -> list[ConsentRecord] | None:
         logger.warning(
             "Cookie consent: the consent records could not be read, the policy page shows "
             "none (%s).",
-            _one_line(error),
+            one_line(error),
         )
         return None
 
