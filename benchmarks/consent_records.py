@@ -154,7 +154,7 @@ def write_records(count: int, *, first_number: int) -> int:
 def group(count: int, first_number: int) -> Iterator[Any]:
     """``count`` records of new chains, a round of decisions at a time."""
     from cookie_consent.models import ConsentRecord
-    from cookie_consent.records import record_mac, signing_keys
+    from cookie_consent.records.chain import record_mac, signing_keys
 
     key = signing_keys()[0]
     chains = -(-count // CHAIN_LENGTH)

@@ -11,9 +11,9 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from cookie_consent.catalogue import get_catalogue
-from cookie_consent.export import by_category, csv_lines, iter_records
+from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.models import ConsentRecord, Cookie, CookieCategory, UndeclaredCookie
+from cookie_consent.records.export import by_category, csv_lines, iter_records
 
 
 # ModelAdmin classes are generic only in django-stubs, not at run time: hence type-arg.

@@ -12,6 +12,7 @@ class CookieConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cookie_consent import catalogue, checks, defaults  # noqa: F401  (registers)
+        from cookie_consent import checks  # noqa: F401  (registers)
+        from cookie_consent.catalogue import defaults, snapshot  # noqa: F401  (registers)
 
         post_migrate.connect(defaults.declare_default_catalogue, sender=self)

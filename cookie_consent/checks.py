@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from cookie_consent import names
+from cookie_consent.catalogue import names
 from cookie_consent.conf import UNDECLARED_POLICIES, conf
 
 

@@ -14,8 +14,15 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cookie_consent.catalogue import Catalogue
-from cookie_consent.decisions import ACCEPT_ALL, ACTIONS, BANNER, PREFERENCES, REJECT_ALL, SAVE
+from cookie_consent.catalogue.snapshot import Catalogue
+from cookie_consent.consent.decisions import (
+    ACCEPT_ALL,
+    ACTIONS,
+    BANNER,
+    PREFERENCES,
+    REJECT_ALL,
+    SAVE,
+)
 
 # A decision is a few hundred bytes; anything much larger is not one.
 MAX_BODY = 16 * 1024

@@ -18,9 +18,9 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from cookie_consent import catalogue
-from cookie_consent.enforcement import enforce_response, settle_exemption, strip_request
-from cookie_consent.state import get_consent, vary_on_consent
+from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.consent.state import get_consent, vary_on_consent
+from cookie_consent.enforcement.verdicts import enforce_response, settle_exemption, strip_request
 
 GetResponse = Callable[[HttpRequest], Any]
 

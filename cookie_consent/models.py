@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cookie_consent import catalogue, names
-from cookie_consent.validation import (
+from cookie_consent.catalogue import names
+from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.catalogue.validation import (
     BLANK_NAME_MESSAGE,
     TranslationsValidator,
     validate_against_catalogue,

@@ -29,9 +29,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from cookie_consent import consent_cookie
 from cookie_consent.conf import conf
-from cookie_consent.decisions import API, PREFERENCES, decide
+from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent.decisions import API, PREFERENCES, decide
+from cookie_consent.consent.state import ALWAYS, ConsentState, get_consent, vary_on_consent
 from cookie_consent.forms import (
     BadDecision,
     DecisionForm,
@@ -41,9 +42,8 @@ from cookie_consent.forms import (
 )
 from cookie_consent.logs import one_line
 from cookie_consent.models import ConsentRecord
-from cookie_consent.records import write_record
+from cookie_consent.records.chain import write_record
 from cookie_consent.signals import consent_changed
-from cookie_consent.state import ALWAYS, ConsentState, get_consent, vary_on_consent
 
 logger = logging.getLogger(__name__)
 

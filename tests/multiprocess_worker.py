@@ -64,7 +64,7 @@ class WarningCollector(logging.Handler):
 
 
 def describe_catalogue() -> Command:
-    from cookie_consent.catalogue import get_catalogue
+    from cookie_consent.catalogue.snapshot import get_catalogue
 
     catalogue = get_catalogue()
     return {
@@ -74,7 +74,7 @@ def describe_catalogue() -> Command:
 
 
 def category_of(command: Command) -> str | None:
-    from cookie_consent.catalogue import get_catalogue
+    from cookie_consent.catalogue.snapshot import get_catalogue
 
     category = get_catalogue().category_of(command["name"])
     return None if category is None else category.slug
@@ -110,7 +110,7 @@ def move_cookie(command: Command) -> Command:
 
 
 def delete_category(command: Command) -> Command:
-    from cookie_consent.catalogue import get_catalogue
+    from cookie_consent.catalogue.snapshot import get_catalogue
     from cookie_consent.models import CookieCategory
 
     deleted, _ = CookieCategory.objects.filter(slug=command["slug"]).delete()
@@ -118,7 +118,7 @@ def delete_category(command: Command) -> Command:
 
 
 def has_category(command: Command) -> bool:
-    from cookie_consent.catalogue import get_catalogue
+    from cookie_consent.catalogue.snapshot import get_catalogue
 
     return get_catalogue().category(command["slug"]) is not None
 
@@ -128,7 +128,7 @@ def count_queries(command: Command) -> Command:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cookie_consent.catalogue import forget_local, get_catalogue
+    from cookie_consent.catalogue.snapshot import forget_local, get_catalogue
 
     # Start a refresh window now, so that every counted call falls inside it.
     with CaptureQueriesContext(connection) as refresh:
@@ -150,7 +150,7 @@ def catalogue(command: Command) -> Command:
 
 
 def fresh_catalogue(command: Command) -> Command:
-    from cookie_consent.catalogue import forget_local
+    from cookie_consent.catalogue.snapshot import forget_local
 
     forget_local()
     return describe_catalogue()

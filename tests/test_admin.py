@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from cookie_consent.catalogue import get_catalogue
+from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.models import ConsentRecord, Cookie, CookieCategory
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from django.db import DatabaseError, OperationalError, transaction
 from django.test import override_settings
 from pytest_django import DjangoAssertNumQueries
 
-from cookie_consent import catalogue
-from cookie_consent.catalogue import Catalogue, get_catalogue
+from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.catalogue.snapshot import Catalogue, get_catalogue
 from cookie_consent.models import Cookie, CookieCategory
 from tests.factories import make_category, make_cookie
 
@@ -38,7 +38,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr("cookie_consent.catalogue.time", SimpleNamespace(monotonic=fake))
+    monkeypatch.setattr("cookie_consent.catalogue.snapshot.time", SimpleNamespace(monotonic=fake))
     return fake
 
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cookie_consent.consent_cookie import (
+from cookie_consent.consent.cookie import (
     MAX_DECISIONS,
     MAX_LENGTH,
     Decision,
@@ -345,7 +345,7 @@ def test_payload_of_one_with_signature_of_another(
 
 
 def test_grant_made_under_gpc_round_trips() -> None:
-    from cookie_consent.consent_cookie import Decision, StoredConsent, encode
+    from cookie_consent.consent.cookie import Decision, StoredConsent, encode
 
     stored = StoredConsent(
         "0" * 32,

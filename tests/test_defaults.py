@@ -9,7 +9,11 @@ from django.core.management import call_command
 from django.db.migrations import Migration
 from django.test import override_settings
 
-from cookie_consent.defaults import declare_default_catalogue, describe_duration, settings_cookies
+from cookie_consent.catalogue.defaults import (
+    declare_default_catalogue,
+    describe_duration,
+    settings_cookies,
+)
 from cookie_consent.models import Cookie, CookieCategory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
-from cookie_consent import catalogue, undeclared
+from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.enforcement import undeclared
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 from tests.factories import make_cookie
 
@@ -402,7 +403,7 @@ def test_raw_header_edge_cases(header: str, leaves: bool) -> None:
     ],
 )
 def test_host_domains(host: str, domains: list[str]) -> None:
-    from cookie_consent.expiry import host_domains
+    from cookie_consent.enforcement.expiry import host_domains
 
     assert host_domains(host) == domains
 
@@ -465,7 +466,7 @@ def test_exempt_requests_record_nothing(client: Client) -> None:
 def test_no_url_resolution_while_no_view_is_exempt(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cookie_consent import enforcement
+    from cookie_consent.enforcement import verdicts as enforcement
 
     monkeypatch.setattr(enforcement, "exempt_views", set())
     monkeypatch.setattr(enforcement, "resolve", None)  # would fail if called

@@ -27,13 +27,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
+from cookie_consent.catalogue.essential import essential_names
+from cookie_consent.catalogue.names import is_valid_name
+from cookie_consent.consent.state import get_consent
 from cookie_consent.decorators import cookie_consent_exempt
-from cookie_consent.enforcement import allowed
-from cookie_consent.essential import essential_names
+from cookie_consent.enforcement.verdicts import allowed
 from cookie_consent.middleware import CookieConsentMiddleware
 from cookie_consent.models import CookieCategory
-from cookie_consent.names import is_valid_name
-from cookie_consent.state import get_consent
 from tests.factories import make_cookie
 
 pytestmark = pytest.mark.django_db

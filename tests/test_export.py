@@ -16,8 +16,8 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
-from cookie_consent import export
 from cookie_consent.models import ConsentRecord
+from cookie_consent.records import export
 
 pytestmark = pytest.mark.django_db
 

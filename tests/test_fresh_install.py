@@ -41,7 +41,7 @@ import cookie_consent
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from cookie_consent.catalogue import get_catalogue
+from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.models import Cookie
 
 catalogue = get_catalogue()

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
-from cookie_consent.loading import REFERENCE_CATALOGUE
+from cookie_consent.catalogue.loading import REFERENCE_CATALOGUE
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from cookie_consent.loading import REFERENCE_CATALOGUE, CatalogueFileError, parse_catalogue
+from cookie_consent.catalogue.loading import (
+    REFERENCE_CATALOGUE,
+    CatalogueFileError,
+    parse_catalogue,
+)
 from cookie_consent.models import Cookie, CookieCategory
 from tests.reference import REFERENCE_ROWS
 

@@ -5,8 +5,8 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, RequestFactory
 
+from cookie_consent.consent.state import ConsentState
 from cookie_consent.middleware import CookieConsentMiddleware
-from cookie_consent.state import ConsentState
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,8 @@ def test_attaches_the_consent_lazily(rf: RequestFactory) -> None:
 
 
 def test_request_attribute_follows_a_decision_made_in_the_request(rf: RequestFactory) -> None:
-    from cookie_consent import consent_cookie, views
+    from cookie_consent import views
+    from cookie_consent.consent import cookie as consent_cookie
 
     def view(request: HttpRequest) -> HttpResponse:
         consent = request.cookie_consent  # type: ignore[attr-defined]

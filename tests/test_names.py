@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cookie_consent import names
+from cookie_consent.catalogue import names
 
 
 @pytest.mark.parametrize(

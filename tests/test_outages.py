@@ -36,7 +36,7 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
-from cookie_consent import catalogue
+from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.middleware import CookieConsentMiddleware
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -41,9 +41,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
-from cookie_consent import consent_cookie
-from cookie_consent.catalogue import get_catalogue
-from cookie_consent.consent_cookie import Decision, StoredConsent
+from cookie_consent.catalogue.snapshot import get_catalogue
+from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent.cookie import Decision, StoredConsent
 from cookie_consent.models import CookieCategory
 from cookie_consent.views import gpc_json
 from tests.factories import make_cookie

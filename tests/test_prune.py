@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from cookie_consent import pruning
 from cookie_consent.models import ConsentCheckpoint, ConsentRecord
-from cookie_consent.records import checkpoint_mac, signing_keys
-from cookie_consent.verification import verify
+from cookie_consent.records import prune as pruning
+from cookie_consent.records.chain import checkpoint_mac, signing_keys
+from cookie_consent.records.verify import verify
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,9 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.test import Client, override_settings
 
-from cookie_consent import consent_cookie, records
+from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.models import ConsentRecord, CookieCategory
+from cookie_consent.records import chain as records
 from tests.factories import make_cookie
 
 pytestmark = pytest.mark.django_db

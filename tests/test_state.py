@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 import pytest
 from django.test import Client, RequestFactory, override_settings
 
-from cookie_consent import consent_cookie
-from cookie_consent.catalogue import get_catalogue
-from cookie_consent.consent_cookie import Decision
-from cookie_consent.state import (
+from cookie_consent.catalogue.snapshot import get_catalogue
+from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent.cookie import Decision
+from cookie_consent.consent.state import (
     ALWAYS,
     CURRENT,
     EXPIRED,

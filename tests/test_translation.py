@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import translation
 
-from cookie_consent.catalogue import get_catalogue
+from cookie_consent.catalogue.snapshot import get_catalogue
+from cookie_consent.catalogue.translation import localize, localize_duration
 from cookie_consent.models import Cookie, CookieCategory
-from cookie_consent.translation import localize, localize_duration
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_good_translations_pass() -> None:
 
 
 def test_validators_compare_by_their_fields() -> None:
-    from cookie_consent.validation import TranslationsValidator
+    from cookie_consent.catalogue.validation import TranslationsValidator
 
     assert TranslationsValidator(("name",)) == TranslationsValidator(("name",))
     assert TranslationsValidator(("name",)) != TranslationsValidator(("purpose",))

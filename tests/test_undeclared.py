@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 import tests.urls
-from cookie_consent import undeclared
+from cookie_consent.enforcement import undeclared
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 
 pytestmark = pytest.mark.django_db

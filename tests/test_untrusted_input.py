@@ -12,10 +12,10 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cookie_consent import consent_cookie
-from cookie_consent.catalogue import get_catalogue
-from cookie_consent.consent_cookie import Decision, StoredConsent
-from cookie_consent.decisions import ACCEPT_ALL, ACTIONS, REJECT_ALL, SAVE
+from cookie_consent.catalogue.snapshot import get_catalogue
+from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent.cookie import Decision, StoredConsent
+from cookie_consent.consent.decisions import ACCEPT_ALL, ACTIONS, REJECT_ALL, SAVE
 from tests.test_redirects import OFF_SITE, assert_stays_on_site
 
 if TYPE_CHECKING:

@@ -15,11 +15,11 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from cookie_consent import verification
 from cookie_consent.models import ConsentCheckpoint, ConsentRecord
-from cookie_consent.pruning import prune
-from cookie_consent.records import record_mac
-from cookie_consent.verification import Problem, Tally, verify
+from cookie_consent.records import verify as verification
+from cookie_consent.records.chain import record_mac
+from cookie_consent.records.prune import prune
+from cookie_consent.records.verify import Problem, Tally, verify
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cookie_consent.consent.state import ConsentState
 from cookie_consent.signals import consent_changed
-from cookie_consent.state import ConsentState
 
 pytestmark = pytest.mark.django_db
 

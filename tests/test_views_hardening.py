@@ -22,7 +22,7 @@ from django.core.signals import request_finished, request_started
 from django.db import OperationalError, close_old_connections
 from django.test import Client
 
-from cookie_consent import consent_cookie
+from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.models import ConsentRecord
 
 if TYPE_CHECKING:

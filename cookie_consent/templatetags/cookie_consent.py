@@ -27,10 +27,10 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from cookie_consent.catalogue import Category
+from cookie_consent.catalogue.snapshot import Category
 from cookie_consent.conf import conf
-from cookie_consent.consent_mode import default_command
-from cookie_consent.state import ConsentState, get_consent
+from cookie_consent.consent.consent_mode import default_command
+from cookie_consent.consent.state import ConsentState, get_consent
 from cookie_consent.views import safe_next, state_json
 
 register = template.Library()

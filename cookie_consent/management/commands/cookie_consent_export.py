@@ -10,8 +10,8 @@ from typing import Any, Protocol
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cookie_consent import export
 from cookie_consent.models import ConsentRecord
+from cookie_consent.records import export
 
 FORMATS = ("jsonl", "csv")
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from cookie_consent.loading import CatalogueFileError, load_catalogue, parse_catalogue
+from cookie_consent.catalogue.loading import CatalogueFileError, load_catalogue, parse_catalogue
 from cookie_consent.models import Cookie, CookieCategory
 
 

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from cookie_consent.conf import conf
-from cookie_consent.pruning import prune
-from cookie_consent.records import as_utc
+from cookie_consent.records.chain import as_utc
+from cookie_consent.records.prune import prune
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cookie_consent.verification import Tally, verify
+from cookie_consent.records.verify import Tally, verify
 
 
 class Command(BaseCommand):

@@ -83,7 +83,7 @@ def scenarios(consent: dict[str, str]) -> dict[str, Request]:
 def make_cold() -> None:
     from django.core.cache import cache
 
-    from cookie_consent import catalogue
+    from cookie_consent.catalogue import snapshot as catalogue
 
     catalogue.forget_local()
     cache.clear()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from cookie_consent.consent_cookie import Decision, StoredConsent, new_consent_id
-from cookie_consent.state import CURRENT, ConsentState
+from cookie_consent.consent.cookie import Decision, StoredConsent, new_consent_id
+from cookie_consent.consent.state import CURRENT, ConsentState
 
 ACCEPT_ALL, REJECT_ALL, SAVE = "accept_all", "reject_all", "save"
 ACTIONS = (ACCEPT_ALL, REJECT_ALL, SAVE)

@@ -20,7 +20,7 @@ from django.db.migrations import Migration
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
-from cookie_consent import catalogue
+from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.conf import conf
 
 NECESSARY = "necessary"

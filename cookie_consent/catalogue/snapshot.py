@@ -39,12 +39,14 @@ from django.db import DatabaseError, router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cookie_consent import expiry, names
+from cookie_consent.catalogue import names
+from cookie_consent.catalogue.translation import Translations, localize, localize_duration
 from cookie_consent.conf import conf
+from cookie_consent.enforcement import expiry
 from cookie_consent.logs import one_line
-from cookie_consent.translation import Translations, localize, localize_duration
 
-logger = logging.getLogger(__name__)
+# The documented logger name, older than this module.
+logger = logging.getLogger("cookie_consent.catalogue")
 
 GENERATION_KEY = "cookie_consent:catalogue:generation"
 SNAPSHOT_KEY = "cookie_consent:catalogue:snapshot:{generation}"

@@ -25,7 +25,7 @@ from django.utils.http import parse_http_date_safe
 
 if TYPE_CHECKING:
     # catalogue.py imports this module.
-    from cookie_consent.catalogue import DeclaredCookie
+    from cookie_consent.catalogue.snapshot import DeclaredCookie
 
 
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"

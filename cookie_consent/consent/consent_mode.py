@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cookie_consent.catalogue.validation import CONSENT_MODE_TYPES
 from cookie_consent.conf import conf
-from cookie_consent.state import ConsentState
-from cookie_consent.validation import CONSENT_MODE_TYPES
+from cookie_consent.consent.state import ConsentState
 
 
 def consent_types(state: ConsentState) -> dict[str, str]:

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from cookie_consent.conf import conf
 from cookie_consent.models import ConsentRecord
-from cookie_consent.records import as_utc, user_key
+from cookie_consent.records.chain import as_utc, user_key
 
 SCHEMA = "django-cookie-guard consent record 1 (ISO/IEC TS 27560 fields)"
 CSV_COLUMNS = (

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cookie_consent.conf import conf
+from cookie_consent.consent.state import ConsentState
 from cookie_consent.models import ConsentCheckpoint, ConsentRecord
-from cookie_consent.state import ConsentState
 
 # The fields a record's MAC covers, in the canonical form's order (sorted keys).
 SIGNED_FIELDS = (

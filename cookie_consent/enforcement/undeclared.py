@@ -33,7 +33,8 @@ from django.utils import timezone
 from cookie_consent.conf import conf
 from cookie_consent.logs import one_line
 
-logger = logging.getLogger(__name__)
+# The documented logger name, older than this module.
+logger = logging.getLogger("cookie_consent.undeclared")
 
 REQUEST, RESPONSE = "request", "response"
 # Per process: names received, names set by the server, names held back (each at most).

@@ -22,12 +22,13 @@ from django.http.cookie import parse_cookie
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
 
-from cookie_consent import names, undeclared
+from cookie_consent.catalogue import names
+from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.conf import conf
+from cookie_consent.consent.state import ConsentState, get_consent
 from cookie_consent.decorators import exempt_views
-from cookie_consent.essential import essential_names
-from cookie_consent.expiry import deletes, expire, is_deletion
-from cookie_consent.state import ConsentState, get_consent
+from cookie_consent.enforcement import undeclared
+from cookie_consent.enforcement.expiry import deletes, expire, is_deletion
 
 
 @receiver(setting_changed)

@@ -19,7 +19,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from cookie_consent.models import ConsentCheckpoint, ConsentRecord
-from cookie_consent.records import checkpoint_mac, signing_keys
+from cookie_consent.records.chain import checkpoint_mac, signing_keys
 
 # (id, consent id, mac) of a record.
 Row = tuple[int, str, str]

@@ -18,10 +18,11 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
-from cookie_consent import consent_cookie, names
-from cookie_consent.catalogue import Catalogue, Category, get_catalogue
+from cookie_consent.catalogue import names
+from cookie_consent.catalogue.snapshot import Catalogue, Category, get_catalogue
 from cookie_consent.conf import conf
-from cookie_consent.consent_cookie import Decision
+from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent.cookie import Decision
 
 MISSING, STALE, EXPIRED, CURRENT = "missing", "stale", "expired", "current"
 # Not a decision's status: a category that needs none.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from cookie_consent.models import ConsentCheckpoint, ConsentRecord
-from cookie_consent.records import checkpoint_mac, mac_is_valid, signing_keys
+from cookie_consent.records.chain import checkpoint_mac, mac_is_valid, signing_keys
 
 MODIFIED = "modified"
 BROKEN_LINK = "broken link"

@@ -1,0 +1,1 @@
+"""The consent records: the append-only MAC chain, its verification, pruning and export."""
