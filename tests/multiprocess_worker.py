@@ -1,4 +1,4 @@
-"""A long-lived Django process that tests/test_multiprocess.py drives over stdin/stdout.
+"""A long-lived Django process that tests/flows/test_multiprocess.py drives over stdin/stdout.
 
 Run as ``python tests/multiprocess_worker.py '<json config>'`` with the repository root on
 ``PYTHONPATH``. The config names the database (a ``DATABASE_URL``), the Redis location,

@@ -1,4 +1,4 @@
-"""The test site served over HTTP by a real process, for tests/test_outages.py.
+"""The test site served over HTTP by a real process, for tests/flows/test_outages.py.
 
 Run as ``python tests/outage_server.py '<json config>'`` with the repository root on
 ``PYTHONPATH``. The config names the database (a ``DATABASE_URL``), the cache (a

@@ -1,6 +1,6 @@
 """A signed-in user whose primary key is a UUID decides, and the proof holds.
 
-Not collected by the main run (the name has no ``test_`` prefix): tests/test_records.py
+Not collected by the main run (the name has no ``test_`` prefix): tests/records/test_chain.py
 runs it with ``pytest --ds=tests.uuid_users.settings`` in a process of its own.
 """
 

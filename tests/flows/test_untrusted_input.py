@@ -16,7 +16,7 @@ from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.consent.cookie import Decision, StoredConsent
 from cookie_consent.consent.decisions import ACCEPT_ALL, ACTIONS, REJECT_ALL, SAVE
-from tests.test_redirects import OFF_SITE, assert_stays_on_site
+from tests.flows.test_redirects import OFF_SITE, assert_stays_on_site
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response

@@ -47,7 +47,7 @@ from cookie_consent.consent.cookie import Decision, StoredConsent
 from cookie_consent.models import CookieCategory
 from cookie_consent.views import gpc_json
 from tests.factories import make_cookie
-from tests.test_untrusted_input import (
+from tests.flows.test_untrusted_input import (
     CONSENT_SLUGS,
     actions,
     api_bodies,

@@ -27,8 +27,8 @@ from psycopg import sql
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-WORKER = Path(__file__).resolve().parent / "multiprocess_worker.py"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKER = Path(__file__).resolve().parents[1] / "multiprocess_worker.py"
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/{name}"

@@ -17,7 +17,7 @@ from cookie_consent.catalogue.loading import REFERENCE_CATALOGUE
 
 pytestmark = pytest.mark.django_db
 
-LOCALE = Path(__file__).resolve().parent.parent / "cookie_consent" / "locale"
+LOCALE = Path(__file__).resolve().parents[2] / "cookie_consent" / "locale"
 TRANSLATED = ("fr", "de", "es", "it", "nl", "pt")
 
 

@@ -20,7 +20,7 @@ from tests.reference import REFERENCE_ROWS
 
 pytestmark = pytest.mark.slow
 
-MANAGE = Path(__file__).resolve().parent.parent / "example_project" / "manage.py"
+MANAGE = Path(__file__).resolve().parents[2] / "example_project" / "manage.py"
 
 PAGES = (
     "/",

@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_CATEGORIES = ["necessary", "statistics", "first_party", "third_party"]
 # The cookies Django and the app set in a startproject site, messages included because

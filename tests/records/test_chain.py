@@ -23,7 +23,7 @@ from tests.factories import make_cookie
 
 pytestmark = pytest.mark.django_db
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def latest() -> ConsentRecord:

@@ -39,8 +39,8 @@ from django.test import Client, RequestFactory
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.middleware import CookieConsentMiddleware
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVER = Path(__file__).resolve().parent / "outage_server.py"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVER = Path(__file__).resolve().parents[1] / "outage_server.py"
 LOCAL_MEMORY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 BANNER = b'id="cc-banner"'
 START_TIMEOUT = 60.0
