@@ -19,7 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from cookie_consent.catalogue import snapshot as catalogue
-from cookie_consent.consent.state import get_consent, vary_on_consent
+from cookie_consent.consent.state import consent_was_read, get_consent, vary_on_consent
 from cookie_consent.enforcement.verdicts import enforce_response, settle_exemption, strip_request
 
 GetResponse = Callable[[HttpRequest], Any]
@@ -94,7 +94,7 @@ class CookieConsentMiddleware:
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         enforce_response(request, response)
-        if "_cookie_consent_state" in request.__dict__:
+        if consent_was_read(request):
             # The page, or the cookies it keeps, depended on the consent cookie (and on
             # the GPC signal, when it is honoured).
             vary_on_consent(response)

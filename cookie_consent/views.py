@@ -32,7 +32,13 @@ from django.views.decorators.http import require_safe
 from cookie_consent.conf import conf
 from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.consent.decisions import API, PREFERENCES, decide
-from cookie_consent.consent.state import ALWAYS, ConsentState, get_consent, vary_on_consent
+from cookie_consent.consent.state import (
+    ALWAYS,
+    ConsentState,
+    get_consent,
+    remember_consent,
+    vary_on_consent,
+)
 from cookie_consent.forms import (
     BadDecision,
     DecisionForm,
@@ -207,7 +213,7 @@ def store(
         samesite=conf.COOKIE_SAMESITE,
     )
     # Whatever runs after the view in this request sees the decision just made.
-    request.__dict__["_cookie_consent_state"] = new
+    remember_consent(request, new)
     # The decision is stored: a failing receiver is logged, it does not undo it.
     for receiver, result in consent_changed.send_robust(
         sender=ConsentState, request=request, old=old, new=new

@@ -5,7 +5,7 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, RequestFactory
 
-from cookie_consent.consent.state import ConsentState
+from cookie_consent.consent.state import ConsentState, consent_was_read
 from cookie_consent.middleware import CookieConsentMiddleware
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_attaches_the_consent_lazily(rf: RequestFactory) -> None:
     request = rf.get("/")
     response = CookieConsentMiddleware(view)(request)
     # Never read: the cookie was not even verified, and nothing varies on it.
-    assert "_cookie_consent_state" not in request.__dict__
+    assert not consent_was_read(request)
     assert not response.has_header("Vary")
 
 

@@ -169,13 +169,27 @@ def sends_gpc(request: HttpRequest) -> bool:
     return all(item.strip(" \t") == "1" for item in value.split(","))
 
 
+# The request's memo of its consent state. This module alone reads and writes it.
+_MEMO = "_cookie_consent_state"
+
+
 def get_consent(request: HttpRequest) -> ConsentState:
     """The request's consent state, read once per request, with or without the middleware."""
-    state: ConsentState | None = request.__dict__.get("_cookie_consent_state")
+    state: ConsentState | None = request.__dict__.get(_MEMO)
     if state is None:
         state = read_consent(request)
-        request.__dict__["_cookie_consent_state"] = state
+        request.__dict__[_MEMO] = state
     return state
+
+
+def remember_consent(request: HttpRequest, state: ConsentState) -> None:
+    """A decision made during the request: what the code after it, and the response, see."""
+    request.__dict__[_MEMO] = state
+
+
+def consent_was_read(request: HttpRequest) -> bool:
+    """Whether anything in this request looked at the visitor's consent."""
+    return _MEMO in request.__dict__
 
 
 def vary_on_consent(response: HttpResponseBase) -> None:
