@@ -22,7 +22,6 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.decorators import decorator_from_middleware_with_args
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,8 +31,12 @@ from django.views.decorators.http import require_safe
 from cookie_consent.conf import conf
 from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.consent.decisions import API, PREFERENCES, decide
+
+# "as": re-exported, for the template tags until they import them from consent/.
+from cookie_consent.consent.http import safe_next as safe_next
+from cookie_consent.consent.http import wants_json
+from cookie_consent.consent.serialise import state_json as state_json
 from cookie_consent.consent.state import (
-    ALWAYS,
     ConsentState,
     get_consent,
     remember_consent,
@@ -57,17 +60,9 @@ T = TypeVar("T")
 View = Callable[[HttpRequest], HttpResponseBase]
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    """A JSON request: its body is JSON, or its ``Accept`` prefers JSON to HTML."""
-    return (
-        request.content_type == "application/json"
-        or request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-    )
-
-
 def _error(request: HttpRequest, message: str, *, status: int, as_json: bool) -> HttpResponse:
     """The page that says why nothing was stored, or its JSON ``{"error": message}``."""
-    if as_json or _wants_json(request):
+    if as_json or wants_json(request):
         return JsonResponse({"error": message}, status=status)
     return render(request, "cookie_consent/error.html", {"message": message}, status=status)
 
@@ -90,7 +85,7 @@ def _allow(*methods: str, always_json: bool = False) -> Callable[[View], View]:
             if request.method in methods:
                 return view(request)
             refusal = HttpResponseNotAllowed(methods)
-            if always_json or _wants_json(request):
+            if always_json or wants_json(request):
                 _say_in_json(refusal, _("Send a cookie choice with POST."))
             log_response(
                 "Method Not Allowed (%s): %s",
@@ -125,7 +120,7 @@ class _CsrfCheck(CsrfViewMiddleware):
         callback_kwargs: dict[str, Any],
     ) -> HttpResponseForbidden | None:
         refusal = super().process_view(request, callback, callback_args, callback_kwargs)
-        if refusal is not None and (self.always_json or _wants_json(request)):
+        if refusal is not None and (self.always_json or wants_json(request)):
             _say_in_json(
                 refusal,
                 _(
@@ -173,16 +168,6 @@ def _form_fields(request: HttpRequest, body: bytes) -> QueryDict:
 
 def _body_as_sent(request: HttpRequest, body: bytes) -> bytes:
     return body
-
-
-def safe_next(request: HttpRequest, *candidates: str | None) -> str:
-    """The first candidate that stays on this site, else the home page."""
-    for candidate in candidates:
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-    return "/"
 
 
 def store(
@@ -246,49 +231,6 @@ def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -
     return response
 
 
-def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
-    """The visitor's consent as the JSON API answers it (documented in docs/views.rst).
-
-    Without ``details``, the categories leave out their description and cookies: what
-    the page's script needs, on every page, whatever the size of the catalogue.
-    """
-    categories = []
-    for choice in state.choices:
-        category = choice.category
-        entry: dict[str, Any] = {
-            "slug": category.slug,
-            "name": category.display_name,
-            "required": category.required,
-            "needs_consent": category.needs_consent,
-            "granted": choice.granted,
-            # "always" for a category nobody is asked about.
-            "status": ALWAYS if choice.always_on else choice.status,
-            "consent_mode": list(category.consent_mode),
-        }
-        if details:
-            entry["description"] = category.display_description
-            entry["cookies"] = [
-                {
-                    "name": cookie.name,
-                    "provider": cookie.display_provider,
-                    "function": cookie.display_function,
-                    "purpose": cookie.display_purpose,
-                    "duration": cookie.display_duration,
-                    "domain": cookie.domain,
-                    "path": cookie.path,
-                }
-                for cookie in category.cookies
-            ]
-        categories.append(entry)
-    return {
-        "consent_id": state.consent_id,
-        "decided": state.decided,
-        "needs_decision": state.needs_decision,
-        "gpc": state.gpc,
-        "categories": categories,
-    }
-
-
 def _state_response(state: ConsentState) -> JsonResponse:
     response = JsonResponse(state_json(state))
     vary_on_consent(response)
@@ -319,7 +261,7 @@ def update(request: HttpRequest, fields: QueryDict) -> HttpResponse:
     method = form.cleaned_data["method"] or PREFERENCES
     stored = decide(state, action=action, granted=form.cleaned_data["categories"], method=method)
     try:
-        if _wants_json(request):
+        if wants_json(request):
             return _stored_json_response(request, stored, action=action, method=method)
         target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
         response = HttpResponseRedirect(target, status=303)
