@@ -1,4 +1,9 @@
-"""The app's settings, read from ``django.conf.settings`` when first used.
+"""The app's settings: one table, read from ``django.conf.settings`` when first used.
+
+Each ``COOKIE_CONSENT_*`` setting is declared once, as a :class:`Setting` row in the body
+of :class:`Settings`: its default, and what its system check needs (the id, the rule a
+value must pass, what the value should be). ``conf`` reads the rows; the settings check
+iterates over the same rows, ``SETTINGS``, in this order (docs/settings.rst's).
 
 Reading lazily keeps ``override_settings`` working in tests and lets a project change a
 setting without restarting anything that imported this module early. Each value is then
@@ -9,150 +14,232 @@ AttributeError inside ``getattr`` on every read, several times per request.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_noop
 
+from cookie_consent.catalogue import names
+
 UNDECLARED_POLICIES = ("strip", "report", "allow")
 
 # 182 days: the lifetime of a decision, an acceptance and a refusal alike.
 DEFAULT_MAX_AGE = 182 * 24 * 60 * 60
 
+T = TypeVar("T")
+Rule = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One row of the table: a setting's default, and the check of a value set for it.
+
+    It is named by the attribute of :class:`Settings` it is assigned to. As a descriptor
+    without ``__set__``, it is asked only on the first read: it stores the value in the
+    instance's ``__dict__``, where every later read finds it as a plain attribute, as
+    cheap as reading a constant, until :meth:`Settings.forget`.
+    """
+
+    check_id: str
+    default: T
+    is_valid: Rule
+    expected: str  # ends the check's message: "COOKIE_CONSENT_X is …; it should be {expected}."
+    name: str = field(default="", init=False)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        object.__setattr__(self, "name", name)
+
+    @property
+    def setting(self) -> str:
+        return f"COOKIE_CONSENT_{self.name}"
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Setting[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> Setting[T] | T:
+        if instance is None:
+            return self
+        value: T = getattr(settings, self.setting, self.default)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return len(value) == 10
+
+
+def _list_of(rule: Rule) -> Rule:
+    return lambda value: isinstance(value, list | tuple) and all(map(rule, value))
+
+
+def _none_or(rule: Rule) -> Rule:
+    return lambda value: value is None or rule(value)
+
+
+def _is_cookie_name(value: Any) -> bool:
+    return _is_str(value) and names.is_valid_name(value) and not names.is_pattern(value)
+
+
+def _is_path(value: Any) -> bool:
+    return _is_str(value) and value.startswith("/")
+
+
+SameSite = Literal["Lax", "Strict", "None", False] | None
+BOOL = "True or False"
+UNSET_OR_BOOL = "None (not set), True or False"
+
 
 class Settings:
-    """Typed access to every ``COOKIE_CONSENT_*`` setting, with its default."""
+    """Typed access to every ``COOKIE_CONSENT_*`` setting, with its default: the table."""
 
-    def __init__(self) -> None:
-        self._values: dict[str, Any] = {}
+    # The consent cookie.
+    COOKIE_NAME = Setting(
+        "E001",
+        "cookies_preferences",
+        _is_cookie_name,
+        "a cookie name: letters, digits and !#$%&'+-.^_`|~, no *",
+    )
+    COOKIE_DOMAIN: Setting[str | None] = Setting(
+        "E007",
+        None,
+        _none_or(lambda value: _is_str(value) and bool(value)),
+        "None (the site's own host) or a domain such as '.example.com'",
+    )
+    COOKIE_PATH = Setting("E008", "/", _is_path, "a path starting with '/'")
+    MAX_AGE = Setting(
+        "E002", DEFAULT_MAX_AGE, lambda v: _is_whole(v) and v > 0, "a positive number of seconds"
+    )
+    COOKIE_SAMESITE: Setting[SameSite] = Setting(
+        "E010",
+        "Lax",
+        lambda value: value is None or value is False or value in ("Lax", "Strict", "None"),
+        "'Lax', 'Strict', 'None', or None or False to send no SameSite attribute",
+    )
+    # None: secure exactly when the request that sets it came over HTTPS.
+    COOKIE_SECURE: Setting[bool | None] = Setting(
+        "E011", None, _none_or(_is_bool), "None (secure on HTTPS requests), True or False"
+    )
 
-    def _get(self, name: str, default: Any) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            value = self._values[name] = getattr(settings, f"COOKIE_CONSENT_{name}", default)
-            return value
+    # Enforcement.
+    UNDECLARED = Setting(
+        "E003",
+        "strip",
+        lambda value: value in UNDECLARED_POLICIES,
+        " or ".join(repr(policy) for policy in UNDECLARED_POLICIES),
+    )
+    # Seconds between writes of undeclared-cookie sightings; None: only on demand.
+    UNDECLARED_FLUSH_INTERVAL: Setting[float | None] = Setting(
+        "E013",
+        10,
+        _none_or(lambda value: _is_number(value) and value > 0),
+        "a number of seconds above 0, or None to write only through undeclared.flush()",
+    )
+    # URL path prefixes where cookies pass unchecked in both directions.
+    EXEMPT_PATHS: Setting[Sequence[str]] = Setting(
+        "E012", (), _list_of(_is_path), "a list of URL path prefixes, each starting with '/'"
+    )
+
+    # The catalogue.
+    CACHE_ALIAS = Setting(
+        "E005",
+        "default",
+        lambda value: _is_str(value) and value in settings.CACHES,
+        "the name of a cache in CACHES",
+    )
+    # Seconds a process trusts its catalogue snapshot before asking the cache.
+    CATALOGUE_REFRESH: Setting[float] = Setting(
+        "E006", 5, lambda v: _is_number(v) and v >= 0, "a number of seconds, 0 or more"
+    )
+    # Marked for translation: shown in the visitor's language while an admin keeps it.
+    DEFAULT_PROVIDER = Setting("E009", gettext_noop("This website"), _is_str, "a string")
+
+    # Global Privacy Control.
+    HONOR_GPC = Setting("E004", True, _is_bool, BOOL)
+    # lastUpdate of /.well-known/gpc.json: when the site's GPC support last changed.
+    GPC_LAST_UPDATE = Setting("E020", "2026-11-29", _is_date, "a date as YYYY-MM-DD")
+
+    # Google Consent Mode. Milliseconds Google tags wait for the visitor's update.
+    CONSENT_MODE_WAIT_FOR_UPDATE: Setting[int | None] = Setting(
+        "E021",
+        500,
+        _none_or(lambda value: _is_whole(value) and value >= 0),
+        "None or a number of milliseconds",
+    )
+    # ISO 3166-2 regions the consent defaults apply to; None: everywhere.
+    CONSENT_MODE_REGION: Setting[Sequence[str] | None] = Setting(
+        "E022",
+        None,
+        _none_or(_list_of(_is_str)),
+        "None or a list of ISO 3166-2 region codes such as ['ES', 'US-AK']",
+    )
+    CONSENT_MODE_ADS_DATA_REDACTION: Setting[bool | None] = Setting(
+        "E023", None, _none_or(_is_bool), UNSET_OR_BOOL
+    )
+    CONSENT_MODE_URL_PASSTHROUGH: Setting[bool | None] = Setting(
+        "E024", None, _none_or(_is_bool), UNSET_OR_BOOL
+    )
+
+    # The consent records. The key of their MACs; None: derived from SECRET_KEY (and
+    # its fallbacks). Earlier keys go in RECORD_KEY_FALLBACKS, so old records still verify.
+    RECORD_KEY: Setting[str | None] = Setting(
+        "E014",
+        None,
+        _none_or(lambda value: isinstance(value, str | bytes) and len(value) >= 16),
+        "None (a key derived from SECRET_KEY) or a secret of at least 16 characters",
+    )
+    RECORD_KEY_FALLBACKS: Setting[list[str]] = Setting(
+        "E025",
+        [],
+        _list_of(lambda key: isinstance(key, str | bytes)),
+        "a list of the record keys used before",
+    )
+    # Keep a keyed hash of the visitor's truncated IP address in the consent record.
+    RECORD_IP = Setting("E015", False, _is_bool, BOOL)
+    RECORD_USER_AGENT = Setting("E016", True, _is_bool, BOOL)
+    # What cookie_consent_prune keeps by default: five years.
+    RECORD_RETENTION_DAYS = Setting(
+        "E017", 5 * 365, lambda v: _is_whole(v) and v > 0, "a positive number of days"
+    )
+    # The data controller and the jurisdiction (e.g. "EU") named in exported records.
+    CONTROLLER = Setting("E018", "", _is_str, "a string")
+    JURISDICTION = Setting("E019", "", _is_str, "a string")
 
     def forget(self) -> None:
-        self._values.clear()
+        """Drop every value read, so that the next reads see the settings as they are."""
+        self.__dict__.clear()
 
-    @property
-    def COOKIE_NAME(self) -> str:
-        return self._get("COOKIE_NAME", "cookies_preferences")  # type: ignore[no-any-return]
 
-    @property
-    def COOKIE_DOMAIN(self) -> str | None:
-        return self._get("COOKIE_DOMAIN", None)  # type: ignore[no-any-return]
-
-    @property
-    def COOKIE_PATH(self) -> str:
-        return self._get("COOKIE_PATH", "/")  # type: ignore[no-any-return]
-
-    @property
-    def COOKIE_SAMESITE(self) -> Literal["Lax", "Strict", "None", False] | None:
-        return self._get("COOKIE_SAMESITE", "Lax")  # type: ignore[no-any-return]
-
-    @property
-    def COOKIE_SECURE(self) -> bool | None:
-        """``None``: secure exactly when the request that sets it came over HTTPS."""
-        return self._get("COOKIE_SECURE", None)  # type: ignore[no-any-return]
-
-    @property
-    def MAX_AGE(self) -> int:
-        return self._get("MAX_AGE", DEFAULT_MAX_AGE)  # type: ignore[no-any-return]
-
-    @property
-    def UNDECLARED(self) -> str:
-        return self._get("UNDECLARED", "strip")  # type: ignore[no-any-return]
-
-    @property
-    def HONOR_GPC(self) -> bool:
-        return self._get("HONOR_GPC", True)  # type: ignore[no-any-return]
-
-    @property
-    def GPC_LAST_UPDATE(self) -> str:
-        """``lastUpdate`` of /.well-known/gpc.json: when the site's GPC support last changed."""
-        return self._get("GPC_LAST_UPDATE", "2026-11-29")  # type: ignore[no-any-return]
-
-    @property
-    def CONSENT_MODE_WAIT_FOR_UPDATE(self) -> int | None:
-        """Milliseconds Google tags wait for the visitor's update; None leaves it out."""
-        return self._get("CONSENT_MODE_WAIT_FOR_UPDATE", 500)  # type: ignore[no-any-return]
-
-    @property
-    def CONSENT_MODE_REGION(self) -> list[str] | None:
-        """ISO 3166-2 regions the consent defaults apply to; None: everywhere."""
-        return self._get("CONSENT_MODE_REGION", None)  # type: ignore[no-any-return]
-
-    @property
-    def CONSENT_MODE_ADS_DATA_REDACTION(self) -> bool | None:
-        return self._get("CONSENT_MODE_ADS_DATA_REDACTION", None)  # type: ignore[no-any-return]
-
-    @property
-    def CONSENT_MODE_URL_PASSTHROUGH(self) -> bool | None:
-        return self._get("CONSENT_MODE_URL_PASSTHROUGH", None)  # type: ignore[no-any-return]
-
-    @property
-    def CACHE_ALIAS(self) -> str:
-        return self._get("CACHE_ALIAS", "default")  # type: ignore[no-any-return]
-
-    @property
-    def CATALOGUE_REFRESH(self) -> float:
-        """Seconds a process trusts its catalogue snapshot before asking the cache."""
-        return self._get("CATALOGUE_REFRESH", 5)  # type: ignore[no-any-return]
-
-    @property
-    def EXEMPT_PATHS(self) -> tuple[str, ...] | list[str]:
-        """URL path prefixes where cookies pass unchecked in both directions."""
-        return self._get("EXEMPT_PATHS", ())  # type: ignore[no-any-return]
-
-    @property
-    def UNDECLARED_FLUSH_INTERVAL(self) -> float | None:
-        """Seconds between writes of undeclared-cookie sightings; None: only on demand."""
-        return self._get("UNDECLARED_FLUSH_INTERVAL", 10)  # type: ignore[no-any-return]
-
-    @property
-    def RECORD_KEY(self) -> str | None:
-        """Key of the consent records' MACs; None: derived from SECRET_KEY (and fallbacks)."""
-        return self._get("RECORD_KEY", None)  # type: ignore[no-any-return]
-
-    @property
-    def RECORD_KEY_FALLBACKS(self) -> list[str]:
-        """Earlier values of RECORD_KEY, so that records made under them still verify."""
-        return self._get("RECORD_KEY_FALLBACKS", [])  # type: ignore[no-any-return]
-
-    @property
-    def RECORD_IP(self) -> bool:
-        """Keep a keyed hash of the visitor's truncated IP address in the consent record."""
-        return self._get("RECORD_IP", False)  # type: ignore[no-any-return]
-
-    @property
-    def RECORD_USER_AGENT(self) -> bool:
-        return self._get("RECORD_USER_AGENT", True)  # type: ignore[no-any-return]
-
-    @property
-    def RECORD_RETENTION_DAYS(self) -> int:
-        """What ``cookie_consent_prune`` keeps by default: five years."""
-        return self._get("RECORD_RETENTION_DAYS", 5 * 365)  # type: ignore[no-any-return]
-
-    @property
-    def CONTROLLER(self) -> str:
-        """The data controller named in exported records."""
-        return self._get("CONTROLLER", "")  # type: ignore[no-any-return]
-
-    @property
-    def JURISDICTION(self) -> str:
-        """The jurisdiction named in exported records, e.g. "EU"."""
-        return self._get("JURISDICTION", "")  # type: ignore[no-any-return]
-
-    @property
-    def DEFAULT_PROVIDER(self) -> str:
-        """Provider named for the cookies of the default catalogue."""
-        # Marked for translation: shown in the visitor's language while an admin keeps it.
-        return self._get("DEFAULT_PROVIDER", gettext_noop("This website"))  # type: ignore[no-any-return]
-
+SETTINGS: tuple[Setting[Any], ...] = tuple(
+    row for row in vars(Settings).values() if isinstance(row, Setting)
+)
 
 conf = Settings()
 

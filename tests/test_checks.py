@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,6 +10,9 @@ from django.core.checks import Error
 from django.test import override_settings
 
 from cookie_consent.checks import check_middleware, check_settings
+from cookie_consent.conf import SETTINGS, Settings
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def ids() -> list[str]:
@@ -15,6 +21,34 @@ def ids() -> list[str]:
 
 def test_defaults_pass() -> None:
     assert check_settings() == []
+
+
+def documented_settings() -> dict[str, tuple[Any, str]]:
+    """Each setting of docs/settings.rst, in its order: (its default, its check id)."""
+    page = (DOCS / "settings.rst").read_text(encoding="utf-8")
+    sections = re.split(r"^\.\. setting:: ", page, flags=re.MULTILINE)[1:]
+    found = {}
+    for section in sections:
+        name = section.split(maxsplit=1)[0]
+        default = re.search(r"Default:\s+``(.+?)``", section)
+        check_id = re.search(r"Check:\s+``cookie_consent\.(\w+)``", section)
+        assert default is not None, name
+        assert check_id is not None, name
+        found[name] = (ast.literal_eval(default[1]), check_id[1])
+    return found
+
+
+def test_the_table_is_the_documented_one() -> None:
+    """conf's table and docs/settings.rst: the same settings, order, defaults and ids."""
+    assert Settings.COOKIE_NAME is SETTINGS[0]  # the class hands out its rows
+    table = {row.setting: (row.default, row.check_id) for row in SETTINGS}
+    assert list(table.items()) == list(documented_settings().items())
+    checks_page = (DOCS / "checks.rst").read_text(encoding="utf-8")
+    assert [
+        row.check_id
+        for row in SETTINGS
+        if f".. _cookie_consent.{row.check_id}:" not in checks_page
+    ] == []
 
 
 @pytest.mark.parametrize(
