@@ -24,8 +24,11 @@ from django.http.response import HttpResponseBase
 from django.utils.http import parse_http_date_safe
 
 if TYPE_CHECKING:
-    # catalogue.py imports this module.
-    from cookie_consent.catalogue.snapshot import DeclaredCookie
+    # For the type checker only: the catalogue part does not depend on enforcement, nor
+    # enforcement on the catalogue's loading, at import time.
+    from cookie_consent.catalogue.snapshot import Catalogue, DeclaredCookie
+
+Variants = tuple[tuple[str, str], ...]
 
 
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
@@ -43,6 +46,8 @@ _IMF_FIXDATE = re.compile(
 )
 # RFC 6265 §5.1.1: a browser fails to parse a date before 1601; Django's parser does not.
 _YEAR_1601 = -11644473600
+# The names come from the client: the memo of deletion variants is emptied past this.
+_MEMO_BOUND = 4096
 
 
 class VariantCookies(SimpleCookie):
@@ -85,9 +90,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def deletion_variants(
-    declarations: Iterable[DeclaredCookie], host: str
-) -> tuple[tuple[str, str], ...]:
+def deletion_variants(declarations: Iterable[DeclaredCookie], host: str) -> Variants:
     """(domain, path) pairs to expire; ``""`` is host-only. Undeclared: host-only ``/``."""
     variants = [("", "/")]
     declared = list(declarations)
@@ -96,6 +99,31 @@ def deletion_variants(
     if declared:
         variants += [(domain, "/") for domain in host_domains(host)]
     return tuple(dict.fromkeys(variants))
+
+
+# The latest snapshot, and its variants by (name, host). Swapped as one tuple, so that a
+# thread that meets another snapshot starts a memo of its own and never mixes the two.
+_memo: tuple[object, dict[tuple[str, str], Variants]] = (None, {})
+
+
+def deletion_variants_for(catalogue: Catalogue, name: str, host: str) -> Variants:
+    """:func:`deletion_variants` of the cookie ``name`` as ``catalogue`` declares it.
+
+    Remembered for the latest snapshot, as the same refused names come back request
+    after request; a snapshot itself stays immutable.
+    """
+    global _memo
+    owner, memo = _memo
+    if owner is not catalogue:
+        memo = {}
+        _memo = (catalogue, memo)
+    key = (name, host)
+    variants = memo.get(key)
+    if variants is None:
+        if len(memo) >= _MEMO_BOUND:
+            memo.clear()
+        variants = memo[key] = deletion_variants(catalogue.declarations(name), host)
+    return variants
 
 
 def _dotted(domain: str) -> str:

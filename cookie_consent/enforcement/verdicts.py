@@ -28,7 +28,7 @@ from cookie_consent.conf import conf
 from cookie_consent.consent.state import ConsentState, get_consent
 from cookie_consent.decorators import exempt_views
 from cookie_consent.enforcement import undeclared
-from cookie_consent.enforcement.expiry import deletes, expire, is_deletion
+from cookie_consent.enforcement.expiry import deletes, deletion_variants_for, expire, is_deletion
 
 
 @receiver(setting_changed)
@@ -198,7 +198,7 @@ def _expire_refused(
     if refused:
         host, secure = _host(request), request.is_secure()
         for name in refused:
-            expire(response, name, state.catalogue.deletion_variants(name, host), secure)
+            expire(response, name, deletion_variants_for(state.catalogue, name, host), secure)
 
 
 def _host(request: HttpRequest) -> str:
