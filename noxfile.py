@@ -54,7 +54,7 @@ def types(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
-    session.install("sphinx", "furo")
+    session.install("sphinx", "furo", "myst-parser")
     session.run(
         "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build/html"
     )

@@ -25,7 +25,9 @@ copyright = "django-cookie-guard developers"
 release = _read_version()
 version = ".".join(release.split(".")[:2])
 
-extensions: list[str] = []
+# Only for the changelog, which is CHANGELOG.md at the root (one file, no copy).
+extensions = ["myst_parser"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
 suppress_warnings: list[str] = []
 nitpicky = True
