@@ -1,20 +1,16 @@
-"""What a decision request says: its body, read within a bound, as form fields or JSON."""
+"""What a decision request says: the fields of the form, or the JSON of the API."""
 
 from __future__ import annotations
 
 import json
-from io import BytesIO
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, QueryDict
-from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cookie_consent.catalogue.snapshot import Catalogue
+from cookie_consent.consent.body import BadDecision
 from cookie_consent.consent.decisions import (
     ACCEPT_ALL,
     ACTIONS,
@@ -23,61 +19,6 @@ from cookie_consent.consent.decisions import (
     REJECT_ALL,
     SAVE,
 )
-
-# A decision is a few hundred bytes; anything much larger is not one.
-MAX_BODY = 16 * 1024
-
-
-class BadDecision(Exception):
-    """A decision that cannot be stored, with the message the visitor is shown."""
-
-
-def _too_large() -> BadDecision:
-    return BadDecision(_("The request is too large to be a cookie choice."))
-
-
-def read_body(request: HttpRequest) -> bytes:
-    """The body, read no further than the limit (the site's upload limit, if smaller).
-
-    ``Content-Length`` is only a first check: under ASGI a chunked body has none, so the
-    read itself stops one byte past the limit, whatever the body's real size.
-    """
-    limit = MAX_BODY
-    if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:
-        limit = min(limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = limit + 1
-    if declared > limit:
-        raise _too_large()
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        raise _too_large()
-    return body
-
-
-def read_form(request: HttpRequest, body: bytes) -> QueryDict:
-    """The form fields of ``body``, parsed as Django parses ``request.POST``."""
-    try:
-        if request.content_type == "multipart/form-data":
-            # The length read, not the one declared: a chunked body declares none.
-            meta = {**request.META, "CONTENT_LENGTH": str(len(body))}
-            fields, _files = request.parse_file_upload(meta, BytesIO(body))
-            return fields
-        if request.content_type == "application/x-www-form-urlencoded":
-            return QueryDict(body, encoding="utf-8")
-    except MultiPartParserError as error:
-        raise BadDecision(
-            _(
-                "The form could not be read: send it as application/x-www-form-urlencoded "
-                "or multipart/form-data."
-            )
-        ) from error
-    except SuspiciousOperation as error:
-        # Too many fields or files for Django's limits.
-        raise _too_large() from error
-    return QueryDict()
 
 
 def read_api_decision(body: bytes, catalogue: Catalogue) -> tuple[str, list[str]]:

@@ -4,37 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 from django.db import DatabaseError
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseForbidden,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
     JsonResponse,
     QueryDict,
 )
-from django.http.response import HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
-from django.utils.decorators import decorator_from_middleware_with_args
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from cookie_consent.conf import conf
 from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent.body import BadDecision, body_as_sent, decision_view, form_fields
 from cookie_consent.consent.decisions import API, PREFERENCES, decide
+from cookie_consent.consent.http import allow, error_response, wants_json
 
 # "as": re-exported, for the template tags until they import them from consent/.
 from cookie_consent.consent.http import safe_next as safe_next
-from cookie_consent.consent.http import wants_json
 from cookie_consent.consent.serialise import state_json as state_json
 from cookie_consent.consent.state import (
     ConsentState,
@@ -44,130 +36,11 @@ from cookie_consent.consent.state import (
 
 # "as": re-exported, for tests/test_middleware.py until it imports it from consent/.
 from cookie_consent.consent.store import store as store
-from cookie_consent.forms import (
-    BadDecision,
-    DecisionForm,
-    read_api_decision,
-    read_body,
-    read_form,
-)
+from cookie_consent.forms import DecisionForm, read_api_decision
 from cookie_consent.logs import one_line
 from cookie_consent.models import ConsentRecord
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-View = Callable[[HttpRequest], HttpResponseBase]
-
-
-def _error(request: HttpRequest, message: str, *, status: int, as_json: bool) -> HttpResponse:
-    """The page that says why nothing was stored, or its JSON ``{"error": message}``."""
-    if as_json or wants_json(request):
-        return JsonResponse({"error": message}, status=status)
-    return render(request, "cookie_consent/error.html", {"message": message}, status=status)
-
-
-def _say_in_json(response: HttpResponse, message: str) -> None:
-    """Turn Django's own error page into ``{"error": message}``, status and headers kept.
-
-    It is the same response object, so Django's log line for it stays the only one.
-    """
-    response.content = json.dumps({"error": message}).encode()
-    response["Content-Type"] = "application/json"
-
-
-def _allow(*methods: str, always_json: bool = False) -> Callable[[View], View]:
-    """``require_http_methods``, whose 405 a JSON request gets in JSON."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def allowed(request: HttpRequest) -> HttpResponseBase:
-            if request.method in methods:
-                return view(request)
-            refusal = HttpResponseNotAllowed(methods)
-            if always_json or wants_json(request):
-                _say_in_json(refusal, _("Send a cookie choice with POST."))
-            log_response(
-                "Method Not Allowed (%s): %s",
-                request.method,
-                request.path,
-                response=refusal,
-                request=request,
-            )
-            return refusal
-
-        return allowed
-
-    return decorator
-
-
-class _CsrfCheck(CsrfViewMiddleware):
-    """Django's CSRF check, whose 403 a JSON request gets in JSON.
-
-    Only for these views: the site's other pages, and a form posted here, keep the page
-    of ``CSRF_FAILURE_VIEW``.
-    """
-
-    def __init__(self, get_response: Callable[..., HttpResponse], always_json: bool) -> None:
-        super().__init__(get_response)
-        self.always_json = always_json
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        callback: Callable[..., Any],
-        callback_args: tuple[Any, ...],
-        callback_kwargs: dict[str, Any],
-    ) -> HttpResponseForbidden | None:
-        refusal = super().process_view(request, callback, callback_args, callback_kwargs)
-        if refusal is not None and (self.always_json or wants_json(request)):
-            _say_in_json(
-                refusal,
-                _(
-                    "Your choice was not saved: the page's security token (CSRF) is missing "
-                    "or out of date. Reload the page and try again."
-                ),
-            )
-        return refusal
-
-
-def _decision_view(
-    read: Callable[[HttpRequest, bytes], T], *, always_json: bool = False
-) -> Callable[[Callable[[HttpRequest, T], HttpResponse]], View]:
-    """For a view that stores a decision: its body read within the limit, then CSRF.
-
-    ``read`` turns the bounded body into what the view takes. Django's CSRF check runs
-    here, not in the site's middleware: a form's token is in the body, which nothing may
-    parse before it is bounded; and a JSON request's refusal must be JSON.
-    """
-
-    def decorator(view: Callable[[HttpRequest, T], HttpResponse]) -> View:
-        checked = decorator_from_middleware_with_args(_CsrfCheck)(always_json)(view)
-
-        @wraps(view)
-        def bounded(request: HttpRequest) -> HttpResponseBase:
-            try:
-                data = read(request, read_body(request))
-            except BadDecision as error:
-                return _error(request, str(error), status=400, as_json=always_json)
-            response: HttpResponseBase = checked(request, data)
-            return response
-
-        return csrf_exempt(bounded)
-
-    return decorator
-
-
-def _form_fields(request: HttpRequest, body: bytes) -> QueryDict:
-    fields = read_form(request, body)
-    # Where Django's CSRF check looks for the form's token. (Django's own multipart
-    # parser sets a mutable QueryDict there too.)
-    request.POST = fields  # type: ignore[assignment]
-    return fields
-
-
-def _body_as_sent(request: HttpRequest, body: bytes) -> bytes:
-    return body
 
 
 def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -> HttpResponse:
@@ -177,7 +50,7 @@ def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -
     way, and the class and message say why. Django's own line for the 503 is not added.
     """
     message = _("Your choice could not be saved just now. Nothing was changed; please try again.")
-    response = _error(request, message, status=503, as_json=as_json)
+    response = error_response(request, message, status=503, as_json=as_json)
     log_response(
         "Cookie consent: the consent record could not be written, nothing was stored (%s): %s",
         one_line(error),
@@ -207,14 +80,14 @@ def _stored_json_response(
 
 
 @never_cache
-@_allow("POST")
-@_decision_view(_form_fields)
+@allow("POST")
+@decision_view(form_fields)
 def update(request: HttpRequest, fields: QueryDict) -> HttpResponse:
     """Store a decision posted by the banner or the preferences form."""
     state = get_consent(request)
     form = DecisionForm(fields, catalogue=state.catalogue)
     if not form.is_valid():
-        return _error(request, form.error_text(), status=400, as_json=False)
+        return error_response(request, form.error_text(), status=400, as_json=False)
     action = form.cleaned_data["action"]
     method = form.cleaned_data["method"] or PREFERENCES
     stored = decide(state, action=action, granted=form.cleaned_data["categories"], method=method)
@@ -230,8 +103,8 @@ def update(request: HttpRequest, fields: QueryDict) -> HttpResponse:
 
 
 @never_cache
-@_allow("GET", "POST", always_json=True)
-@_decision_view(_body_as_sent, always_json=True)
+@allow("GET", "POST", always_json=True)
+@decision_view(body_as_sent, always_json=True)
 def api(request: HttpRequest, body: bytes) -> HttpResponse:
     """GET: the visitor's consent as JSON. POST: store a decision, answer the new state."""
     state = get_consent(request)
