@@ -1,6 +1,14 @@
+"""The app's configuration: what it connects and registers once Django has loaded it.
+
+Everything is registered here, explicitly, rather than by importing a module for its
+side effects: this is the list of the app's checks and signal receivers.
+"""
+
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core.checks import Tags, register
+from django.core.signals import setting_changed
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +20,22 @@ class CookieConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cookie_consent import checks  # noqa: F401  (registers)
+        self._register_checks()
+        self._connect_receivers()
+
+    def _register_checks(self) -> None:
+        from cookie_consent import checks
+
+        register(checks.check_middleware, Tags.compatibility)
+        register(checks.check_settings, Tags.compatibility)
+        register(checks.check_time_zone, Tags.compatibility)
+        register(checks.check_cache_timeout, Tags.caches)
+
+    def _connect_receivers(self) -> None:
+        from cookie_consent import conf
         from cookie_consent.catalogue import defaults, snapshot  # noqa: F401  (registers)
 
+        # A connected function is connected once, however often ready() runs (tests that
+        # change INSTALLED_APPS run it again).
+        setting_changed.connect(conf.forget_settings)
         post_migrate.connect(defaults.declare_default_catalogue, sender=self)

@@ -1,4 +1,7 @@
-"""System checks for the ``COOKIE_CONSENT_*`` settings; every id is in docs/checks.rst."""
+"""System checks for the ``COOKIE_CONSENT_*`` settings; every id is in docs/checks.rst.
+
+Plain functions: ``CookieConsentConfig.ready`` registers them, each with its tag.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
 from cookie_consent.conf import SETTINGS, Setting, conf
 
@@ -22,7 +25,6 @@ def _setting_error(row: Setting[Any], value: Any) -> Error:
 MIDDLEWARE_PATH = "cookie_consent.middleware.CookieConsentMiddleware"
 
 
-@register(Tags.compatibility)
 def check_middleware(**kwargs: Any) -> list[CheckMessage]:
     middleware = list(settings.MIDDLEWARE)
     count = middleware.count(MIDDLEWARE_PATH)
@@ -46,14 +48,12 @@ def check_middleware(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
-@register(Tags.compatibility)
 def check_settings(**kwargs: Any) -> list[CheckMessage]:
     """Every row of the settings table whose value is wrong (conf.SETTINGS)."""
     values = ((row, getattr(conf, row.name)) for row in SETTINGS)
     return [_setting_error(row, value) for row, value in values if not row.is_valid(value)]
 
 
-@register(Tags.compatibility)
 def check_time_zone(**kwargs: Any) -> list[CheckMessage]:
     if settings.USE_TZ:
         return []
@@ -87,7 +87,6 @@ def _has_socket_timeout(cache: dict[str, Any], option: str) -> bool:
     return all("socket_timeout" in parse_qs(urlsplit(url).query) for url in _locations(cache))
 
 
-@register(Tags.caches)
 def check_cache_timeout(**kwargs: Any) -> list[CheckMessage]:
     alias = conf.CACHE_ALIAS
     cache = settings.CACHES.get(alias) if isinstance(alias, str) else None

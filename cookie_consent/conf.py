@@ -20,8 +20,6 @@ from datetime import date
 from typing import Any, Generic, Literal, TypeVar, overload
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.translation import gettext_noop
 
 from cookie_consent.catalogue import names
@@ -244,6 +242,6 @@ SETTINGS: tuple[Setting[Any], ...] = tuple(
 conf = Settings()
 
 
-@receiver(setting_changed)
-def _setting_changed(**kwargs: Any) -> None:
+def forget_settings(**kwargs: Any) -> None:
+    """On ``setting_changed`` (connected in ``CookieConsentConfig.ready``)."""
     conf.forget()
