@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.consent.state import consent_was_read, get_consent, vary_on_consent
-from cookie_consent.enforcement.verdicts import enforce_response, settle_exemption, strip_request
+from cookie_consent.enforcement.inbound import settle_exemption, strip_request
+from cookie_consent.enforcement.outbound import enforce_response
 
 GetResponse = Callable[[HttpRequest], Any]
 

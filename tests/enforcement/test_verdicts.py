@@ -466,10 +466,11 @@ def test_exempt_requests_record_nothing(client: Client) -> None:
 def test_no_url_resolution_while_no_view_is_exempt(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cookie_consent.enforcement import verdicts as enforcement
+    from cookie_consent.enforcement import exemption, inbound
 
-    monkeypatch.setattr(enforcement, "exempt_views", set())
-    monkeypatch.setattr(enforcement, "resolve", None)  # would fail if called
+    monkeypatch.setattr(exemption, "exempt_views", set())
+    monkeypatch.setattr(inbound, "exempt_views", set())
+    monkeypatch.setattr(exemption, "resolve", None)  # would fail if called
     client.cookies["_ga"] = "1"
     assert json.loads(client.get("/exempt/").content) == []
 
