@@ -42,7 +42,6 @@ from django.dispatch import receiver
 from cookie_consent.catalogue import names
 from cookie_consent.catalogue.translation import Translations, localize, localize_duration
 from cookie_consent.conf import conf
-from cookie_consent.enforcement import expiry
 from cookie_consent.logs import one_line
 
 # The documented logger name, older than this module.
@@ -153,7 +152,12 @@ def category_revision(
 
 
 class Catalogue:
-    """An immutable view of the categories and cookies, with name lookup."""
+    """An immutable view of the categories and cookies, with name lookup.
+
+    Truly immutable: nothing is remembered on it after it is built. A memo that a reader
+    needs (the enforcement's deletion variants) lives with that reader, keyed by the
+    snapshot.
+    """
 
     __slots__ = (
         "_by_slug",
@@ -161,7 +165,6 @@ class Catalogue:
         "_exact",
         "_pattern_categories",
         "_patterns",
-        "_variants",
         "categories",
         "generation",
         "provisional",
@@ -193,7 +196,6 @@ class Catalogue:
         patterns.sort(key=lambda item: -len(item[0].replace(names.WILDCARD, "")))
         self._pattern_categories = [category for _, category in patterns]
         self._compiled = {p: re.compile(names.pattern_to_regex(p)) for p, _ in patterns}
-        self._variants: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._patterns = (
             re.compile("|".join(f"({names.pattern_to_regex(p)})" for p, _ in patterns))
             if patterns
@@ -214,22 +216,6 @@ class Catalogue:
             if match is not None:
                 category = self._pattern_categories[match.lastindex - 1]  # type: ignore[operator]
         return category
-
-    def deletion_variants(self, cookie_name: str, host: str) -> tuple[tuple[str, str], ...]:
-        """Where to expire ``cookie_name`` on ``host`` (see expiry.deletion_variants).
-
-        Remembered per snapshot, as the same refused names come back request after
-        request; the memo is emptied when it grows past a bound (names are the client's).
-        """
-        key = (cookie_name, host)
-        variants = self._variants.get(key)
-        if variants is None:
-            if len(self._variants) >= 4096:
-                self._variants.clear()
-            variants = self._variants[key] = expiry.deletion_variants(
-                self.declarations(cookie_name), host
-            )
-        return variants
 
     def declarations(self, cookie_name: str) -> tuple[DeclaredCookie, ...]:
         """Every declared domain/path variant that covers ``cookie_name``."""
