@@ -241,3 +241,13 @@ def test_parse_error_lists_problems() -> None:
     with pytest.raises(CatalogueFileError) as error:
         parse_catalogue("{}", "inline")
     assert error.value.problems == ["line 1, $.categories: this field is required"]
+
+
+def test_data_migrations_find_the_loader_at_its_older_path() -> None:
+    # A project's data migration says ``from cookie_consent.loading import …``.
+    from cookie_consent import loading as older
+    from cookie_consent.catalogue import loading
+
+    assert {name: getattr(older, name) for name in older.__all__} == {
+        name: getattr(loading, name) for name in older.__all__
+    }
