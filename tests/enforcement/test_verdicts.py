@@ -9,7 +9,6 @@ import pytest
 from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
-from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.enforcement import undeclared
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 from tests.factories import make_cookie
@@ -473,20 +472,6 @@ def test_no_url_resolution_while_no_view_is_exempt(
     monkeypatch.setattr(exemption, "resolve", None)  # would fail if called
     client.cookies["_ga"] = "1"
     assert json.loads(client.get("/exempt/").content) == []
-
-
-def test_the_snapshots_own_memo_until_it_goes() -> None:
-    # The enforcement no longer uses it (see test_expiry); it goes with issue 12's slice A.
-    snapshot = catalogue.get_catalogue()
-    if not hasattr(snapshot, "deletion_variants"):
-        pytest.skip("Catalogue.deletion_variants is gone")
-    for index in range(4100):
-        snapshot.deletion_variants(f"_n{index}", "testserver")
-    assert snapshot.deletion_variants("_ga", "www.example.com") == (
-        ("", "/"),
-        (".example.com", "/"),
-        (".www.example.com", "/"),
-    )
 
 
 def test_a_second_consent_cookie_hidden_after_a_comma_is_no_decision(client: Client) -> None:
