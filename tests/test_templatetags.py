@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -185,37 +186,45 @@ def test_nothing_is_marked_when_the_site_ignores_gpc() -> None:
     assert 'id="cc-banner"' in html
 
 
-def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import json as jsonlib
-    import re as regex
-
+def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id() -> None:
     from django.utils.http import urlencode
 
-    from cookie_consent.templatetags import cookie_consent as tags
+    from cookie_consent.templatetags.cookie_consent import SHARED
 
-    tags._SHARED.clear()
+    SHARED.clear()
     first, second = Client(), Client()
     for client in (first, second):
         client.post("/cookies/update/", {"action": "reject_all"})
     pages = [first.get("/page/?a=1").text, second.get("/page/?b=2").text]
-    assert len(tags._SHARED) == 1
+    assert len(SHARED) == 1
     for client, text, path in zip(
         (first, second), pages, ("/page/?a=1", "/page/?b=2"), strict=True
     ):
-        state = jsonlib.loads(
-            regex.search(r"<script type=\"application/json\" data-cc-state>(.*?)</script>", text)[
-                1
-            ]  # type: ignore[index]
-        )
-        assert state["consent_id"] == client.get("/cookies/api/").json()["consent_id"]
+        assert state_island(text)["consent_id"] == client.get("/cookies/api/").json()["consent_id"]
         url = "/cookies/preferences/?" + urlencode({"next": path})
         assert f'data-cc-preferences-url="{url}"' in text
         assert "placeholder" not in text
-    monkeypatch.setattr(tags, "_SHARED", {("filled",) * 6: "x"} | {(i,): "x" for i in range(255)})
-    assert first.get("/page/").status_code == 200
-    assert len(tags._SHARED) == 1
+
+
+def test_the_shared_markup_keeps_a_bounded_number_of_kinds() -> None:
+    from cookie_consent.templatetags.cookie_consent import SharedMarkup
+
+    made: list[str] = []
+
+    def render(kind: str) -> Callable[[], str]:
+        def markup() -> str:
+            made.append(kind)
+            return f"<{kind}>"
+
+        return markup
+
+    shared = SharedMarkup(limit=3)
+    assert [shared.get(kind, render(kind)) for kind in "abca"] == ["<a>", "<b>", "<c>", "<a>"]
+    assert made == ["a", "b", "c"]
+    assert len(shared) == 3
+    # A kind more starts again from nothing, rather than keep the ones seen first.
+    assert shared.get("d", lambda: None) is None
+    assert len(shared) == 1
 
 
 def test_a_path_naming_a_placeholder_is_not_filled_in(client: Client) -> None:
