@@ -189,7 +189,7 @@ def test_nothing_is_marked_when_the_site_ignores_gpc() -> None:
 def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id() -> None:
     from django.utils.http import urlencode
 
-    from cookie_consent.templatetags.cookie_consent import SHARED
+    from cookie_consent.consent.banner_cache import SHARED
 
     SHARED.clear()
     first, second = Client(), Client()
@@ -207,7 +207,7 @@ def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id() -> None:
 
 
 def test_the_shared_markup_keeps_a_bounded_number_of_kinds() -> None:
-    from cookie_consent.templatetags.cookie_consent import SharedMarkup
+    from cookie_consent.consent.banner_cache import SharedMarkup
 
     made: list[str] = []
 
