@@ -20,9 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from cookie_consent.conf import conf
-from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.consent.body import BadDecision, body_as_sent, decision_view, form_fields
-from cookie_consent.consent.decisions import API, PREFERENCES, decide
+from cookie_consent.consent.decisions import API, PREFERENCES, Answer
 from cookie_consent.consent.http import allow, error_response, wants_json
 
 # "as": re-exported, for the template tags until they import them from consent/.
@@ -36,6 +35,7 @@ from cookie_consent.consent.state import (
 
 # "as": re-exported, for tests/test_middleware.py until it imports it from consent/.
 from cookie_consent.consent.store import store as store
+from cookie_consent.consent.store import store_decision
 from cookie_consent.forms import DecisionForm, read_api_decision
 from cookie_consent.logs import one_line
 from cookie_consent.models import ConsentRecord
@@ -68,14 +68,18 @@ def _state_response(state: ConsentState) -> JsonResponse:
     return response
 
 
-def _stored_json_response(
-    request: HttpRequest, stored: consent_cookie.StoredConsent, *, action: str, method: str
-) -> JsonResponse:
-    """Store ``stored`` and answer the new state as JSON."""
-    response = JsonResponse({})
-    new = store(request, response, stored, action=action, method=method)
-    response.content = json.dumps(state_json(new)).encode()
-    vary_on_consent(response)
+def _store(request: HttpRequest, answer: Answer, *, redirect_to: str | None) -> HttpResponse:
+    """Store ``answer``; answer with a 303 to ``redirect_to``, or the new state in JSON."""
+    response = (
+        JsonResponse({}) if redirect_to is None else HttpResponseRedirect(redirect_to, status=303)
+    )
+    try:
+        new = store_decision(request, response, answer)
+    except DatabaseError as error:
+        return _unavailable(request, error, as_json=redirect_to is None)
+    if redirect_to is None:
+        response.content = json.dumps(state_json(new)).encode()
+        vary_on_consent(response)
     return response
 
 
@@ -84,22 +88,18 @@ def _stored_json_response(
 @decision_view(form_fields)
 def update(request: HttpRequest, fields: QueryDict) -> HttpResponse:
     """Store a decision posted by the banner or the preferences form."""
-    state = get_consent(request)
-    form = DecisionForm(fields, catalogue=state.catalogue)
+    form = DecisionForm(fields, catalogue=get_consent(request).catalogue)
     if not form.is_valid():
         return error_response(request, form.error_text(), status=400, as_json=False)
-    action = form.cleaned_data["action"]
-    method = form.cleaned_data["method"] or PREFERENCES
-    stored = decide(state, action=action, granted=form.cleaned_data["categories"], method=method)
-    try:
-        if wants_json(request):
-            return _stored_json_response(request, stored, action=action, method=method)
-        target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
-        response = HttpResponseRedirect(target, status=303)
-        store(request, response, stored, action=action, method=method)
-    except DatabaseError as error:
-        return _unavailable(request, error, as_json=False)
-    return response
+    answer = Answer(
+        form.cleaned_data["action"],
+        frozenset(form.cleaned_data["categories"]),
+        form.cleaned_data["method"] or PREFERENCES,
+    )
+    if wants_json(request):
+        return _store(request, answer, redirect_to=None)
+    target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
+    return _store(request, answer, redirect_to=target)
 
 
 @never_cache
@@ -114,11 +114,7 @@ def api(request: HttpRequest, body: bytes) -> HttpResponse:
         action, granted = read_api_decision(body, state.catalogue)
     except BadDecision as error:
         return JsonResponse({"error": str(error)}, status=400)
-    stored = decide(state, action=action, granted=granted, method=API)
-    try:
-        return _stored_json_response(request, stored, action=action, method=API)
-    except DatabaseError as error:
-        return _unavailable(request, error, as_json=True)
+    return _store(request, Answer(action, frozenset(granted), API), redirect_to=None)
 
 
 @never_cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from dataclasses import dataclass
 
 from cookie_consent.consent.cookie import Decision, StoredConsent, new_consent_id
 from cookie_consent.consent.state import CURRENT, ConsentState
@@ -12,21 +12,32 @@ ACTIONS = (ACCEPT_ALL, REJECT_ALL, SAVE)
 BANNER, PREFERENCES, API = "banner", "preferences", "api"
 
 
-def decide(
-    state: ConsentState, *, action: str, granted: Collection[str], method: str
-) -> StoredConsent:
-    """The consent after ``action``; ``granted`` lists the slugs ticked for ``save``.
+@dataclass(frozen=True)
+class Answer:
+    """What the visitor answered, as the form or the API received it."""
+
+    action: str
+    # The slugs ticked for ``save``.
+    granted: frozenset[str]
+    # Where the answer was given: the banner, the preferences page, the API.
+    method: str
+
+
+def decide(state: ConsentState, answer: Answer) -> StoredConsent:
+    """The consent after ``answer``.
 
     From the banner, the action applies to the categories the banner asked (after a
     catalogue change, only those that changed); the others keep their decision. From the
     preferences page or the API it applies to every category that needs consent.
     """
-    asked = state.pending if method == BANNER and state.pending else state.askable
+    asked = state.pending if answer.method == BANNER and state.pending else state.askable
     decisions = {
         c.slug: state.decisions[c.slug] for c in state.askable if state.status(c) == CURRENT
     }
     for category in asked:
-        grant = action == ACCEPT_ALL or (action == SAVE and category.slug in granted)
+        grant = answer.action == ACCEPT_ALL or (
+            answer.action == SAVE and category.slug in answer.granted
+        )
         # A grant made under the GPC signal says so: that is what lets it stand under it.
         decisions[category.slug] = Decision(
             grant, category.revision, state.now, gpc=grant and state.gpc

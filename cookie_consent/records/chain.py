@@ -13,15 +13,14 @@ import hashlib
 import hmac
 import ipaddress
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.conf import settings
 from django.db import router, transaction
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cookie_consent.conf import conf
 from cookie_consent.consent.state import ConsentState
@@ -110,10 +109,11 @@ def event_of(old: ConsentState, new: ConsentState) -> str:
     return ConsentRecord.Event.REFUSED
 
 
-def truncated_ip_hash(request: HttpRequest) -> str:
-    """A keyed hash of the address with its host part cut (IPv4 /24, IPv6 /48)."""
+def truncated_ip_hash(remote_addr: str) -> str:
+    """A keyed hash of the address with its host part cut (IPv4 /24, IPv6 /48); "" for
+    anything that is not an IP address."""
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(remote_addr)
     except ValueError:
         return ""
     # A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d, all in one IPv6 /48.
@@ -124,16 +124,36 @@ def truncated_ip_hash(request: HttpRequest) -> str:
     return hmac.new(signing_keys()[0], str(network).encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Circumstances:
+    """Where and by whom a decision was made, as its record keeps them: plain values the
+    caller takes from its request, so that the writer needs none."""
+
+    language: str
+    policy_url: str
+    user_agent: str = ""
+    # The user's primary key, of whatever type (the user model may be swapped); None for an
+    # anonymous visitor.
+    user_id: Any = None
+    # truncated_ip_hash() of the address, or "" when COOKIE_CONSENT_RECORD_IP is off.
+    ip_hash: str = ""
+
+
 def write_record(
-    request: HttpRequest, old: ConsentState, new: ConsentState, *, action: str, method: str
+    old: ConsentState,
+    new: ConsentState,
+    *,
+    action: str,
+    method: str,
+    circumstances: Circumstances,
 ) -> ConsentRecord:
     """Write the record of a decision, chained to the last one of its consent id.
 
-    Runs in its own transaction; a database error propagates and nothing is written.
+    Runs in its own transaction; a database error propagates and nothing is written. The
+    time is the writer's own, read once the chain is locked, so that times follow it.
     """
     assert new.consent_id is not None, "a stored decision always has a consent id"
     decided = [c for c in new.askable if c.slug in new.decisions]
-    user = getattr(request, "user", None)
     record = ConsentRecord(
         consent_id=new.consent_id,
         action=action,
@@ -145,12 +165,13 @@ def write_record(
         denied=" ".join(c.slug for c in decided if not new.decisions[c.slug].granted),
         revisions={c.slug: new.decisions[c.slug].revision for c in decided},
         reconsent=bool(old.changed),
-        language=translation.get_language() or "",
-        policy_url=request.build_absolute_uri(reverse("cookie_consent:policy")),
+        language=circumstances.language,
+        policy_url=circumstances.policy_url,
         gpc=new.gpc,
-        ip_hash=truncated_ip_hash(request) if conf.RECORD_IP else "",
-        user_agent=request.headers.get("User-Agent", "")[:512] if conf.RECORD_USER_AGENT else "",
-        user_id=user.pk if user is not None and user.is_authenticated else None,
+        ip_hash=circumstances.ip_hash,
+        # As much as the field holds.
+        user_agent=circumstances.user_agent[:512],
+        user_id=circumstances.user_id,
     )
     with transaction.atomic(using=router.db_for_write(ConsentRecord)):
         # Every writer of a chain locks the same row, its first record (or, once pruned,

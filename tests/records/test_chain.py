@@ -369,3 +369,32 @@ def test_cookie_and_record_agree_under_gpc(client: Client) -> None:
     assert record.denied == "first_party"
     assert record.granted == "statistics third_party"
     assert_cookie_agrees(client)
+
+
+def test_the_writer_takes_plain_values_not_a_request() -> None:
+    import dataclasses
+
+    from django.test import RequestFactory
+
+    from cookie_consent.consent.decisions import Answer, decide
+    from cookie_consent.consent.state import read_consent
+
+    old = read_consent(RequestFactory().get("/"))
+    stored = decide(old, Answer("accept_all", frozenset(), "api"))
+    new = dataclasses.replace(old, consent_id=stored.consent_id, decisions=stored.decisions)
+    where = records.Circumstances(
+        language="fr",
+        policy_url="https://example.com/cookies/",
+        user_agent="a" * 600,
+        ip_hash="b" * 64,
+    )
+    record = records.write_record(old, new, action="accept_all", method="api", circumstances=where)
+    assert (record.language, record.policy_url, record.ip_hash) == (
+        "fr",
+        "https://example.com/cookies/",
+        "b" * 64,
+    )
+    # As much as the field holds.
+    assert record.user_agent == "a" * 512
+    assert record.user_id is None
+    assert records.mac_is_valid(record, records.signing_keys())
