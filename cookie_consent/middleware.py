@@ -2,7 +2,16 @@
 
 Listed first in ``MIDDLEWARE``, it strips refused cookies from the request before any
 other middleware or view reads them, and sees the response after every other middleware
-has added its cookies (see enforcement.py for the verdicts).
+has added its cookies. One request, top to bottom:
+
+1. the catalogue snapshot is fresh, or the site answers 503 (:func:`unavailable`);
+2. the request phase (``enforcement/inbound.py``) strips the refused cookies and returns
+   a :class:`~cookie_consent.enforcement.checkpoint.Checkpoint`: what the browser sent,
+   the verdicts, the exemption;
+3. before the view, the view Django resolved settles the exemption (``process_view``);
+4. the response phase (``enforcement/outbound.py``) gets the checkpoint as an argument:
+   it drops refused ``Set-Cookie``s and expires what the browser holds of the refused;
+5. the response varies on the consent cookie if anything read the consent.
 """
 
 from __future__ import annotations
@@ -20,10 +29,14 @@ from django.utils.translation import gettext as _
 
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.consent.state import consent_was_read, get_consent, vary_on_consent
+from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.inbound import settle_exemption, strip_request
 from cookie_consent.enforcement.outbound import enforce_response
 
 GetResponse = Callable[[HttpRequest], Any]
+
+# Where process_view finds the request's checkpoint; this module alone reads and writes it.
+_CHECKPOINT = "_cookie_consent_checkpoint"
 
 
 class ConsentAccessor:
@@ -64,8 +77,8 @@ class CookieConsentMiddleware:
             catalogue.get_catalogue()
         except catalogue.CatalogueUnavailable as error:
             return unavailable(request, error)
-        self.process_request(request)
-        return self.process_response(request, self.get_response(request))
+        checkpoint = self._request_phase(request)
+        return self._response_phase(request, self.get_response(request), checkpoint)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         if catalogue.needs_refresh():
@@ -75,26 +88,28 @@ class CookieConsentMiddleware:
                 await sync_to_async(catalogue.get_catalogue)()
             except catalogue.CatalogueUnavailable as error:
                 return unavailable(request, error)
-        self.process_request(request)
+        checkpoint = self._request_phase(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        return self.process_response(request, await get_response(request))
+        return self._response_phase(request, await get_response(request), checkpoint)
 
-    def process_request(self, request: HttpRequest) -> None:
+    def _request_phase(self, request: HttpRequest) -> Checkpoint:
         request.cookie_consent = ConsentAccessor(request)  # type: ignore[attr-defined]
-        strip_request(request)
+        checkpoint = strip_request(request)
+        request.__dict__[_CHECKPOINT] = checkpoint
+        return checkpoint
 
     def _process_view(self, request: HttpRequest, *view: Any) -> None:
         # The view that Django resolved, in the URLconf in force (a middleware after
         # this one may have set request.urlconf), settles the exemption.
-        settle_exemption(request)
+        settle_exemption(request, request.__dict__[_CHECKPOINT])
 
     async def _process_view_async(self, request: HttpRequest, *view: Any) -> None:
-        settle_exemption(request)
+        settle_exemption(request, request.__dict__[_CHECKPOINT])
 
-    def process_response(
-        self, request: HttpRequest, response: HttpResponseBase
+    def _response_phase(
+        self, request: HttpRequest, response: HttpResponseBase, checkpoint: Checkpoint
     ) -> HttpResponseBase:
-        enforce_response(request, response)
+        enforce_response(request, response, checkpoint)
         if consent_was_read(request):
             # The page, or the cookies it keeps, depended on the consent cookie (and on
             # the GPC signal, when it is honoured).

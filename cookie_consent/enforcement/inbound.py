@@ -1,9 +1,7 @@
 """The request phase: the cookies the browser sent, stripped of the refused before any
-other middleware or view reads them."""
+other middleware or view reads them; what it found goes on in a :class:`Checkpoint`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.core.handlers.wsgi import WSGIRequest, get_str_from_wsgi
 from django.http import HttpRequest
@@ -11,77 +9,66 @@ from django.http.cookie import parse_cookie
 
 from cookie_consent.catalogue import names
 from cookie_consent.catalogue.essential import essential_names
-from cookie_consent.consent.state import ConsentState, get_consent
+from cookie_consent.consent.state import get_consent
 from cookie_consent.decorators import exempt_views
 from cookie_consent.enforcement import undeclared
+from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.exemption import is_exempt
-from cookie_consent.enforcement.verdicts import allowed
+from cookie_consent.enforcement.verdicts import allowed_recording_undeclared
 
 
-@dataclass(slots=True)
-class Received:
-    """The cookies the browser sent, as the request phase leaves them for what follows."""
+def strip_request(request: HttpRequest) -> Checkpoint:
+    """Remove refused and (under "strip") undeclared cookies before anything reads them.
 
-    # Every name but the essential ones, those hidden after a comma included.
-    names: list[str]
-    # The consent they were judged by and the names it refused; None until judged.
-    verdict: tuple[ConsentState, frozenset[str]] | None = None
-    # ``request.COOKIES`` and the Cookie header as sent, once stripped of the refused.
-    sent: tuple[dict[str, str], str] | None = None
-
-
-def strip_request(request: HttpRequest) -> None:
-    """Remove refused and (under "strip") undeclared cookies before anything reads them."""
-    received = _received(request)
-    if received is None:
-        return
-    # Looked at again before the view (settle_exemption) and with the response.
-    request._cookie_consent_received = received  # type: ignore[attr-defined]
-    if not is_exempt(request):
-        _strip(request, received)
+    Returns what the browser sent and the verdicts, for ``settle_exemption`` and the
+    response phase.
+    """
+    checkpoint = Checkpoint(_received_names(request))
+    if checkpoint.names and not checkpoint.is_exempt(request):
+        _strip(request, checkpoint)
+    return checkpoint
 
 
-def settle_exemption(request: HttpRequest) -> None:
+def settle_exemption(request: HttpRequest, checkpoint: Checkpoint) -> None:
     """Before the view: the view Django resolved decides the exemption.
 
     The request phase could only resolve the path in the URLconf in force then; a
     middleware after this one may have set ``request.urlconf`` since. A view that is not
     exempt gets the request stripped now, an exempt one gets back what the browser sent.
     """
-    received: Received | None = getattr(request, "_cookie_consent_received", None)
-    if received is None or not exempt_views:
+    if not checkpoint.names or not exempt_views:
         return
-    exempt = is_exempt(request)
-    if exempt and received.sent is not None:
-        cookies, header = received.sent
-        received.verdict = received.sent = None
+    exempt = checkpoint.exempt = is_exempt(request)
+    if exempt and checkpoint.sent is not None:
+        cookies, header = checkpoint.sent
+        checkpoint.judged_by = checkpoint.sent = None
         _rewrite(request, header, cookies)
-    elif not exempt and received.verdict is None:
-        _strip(request, received)
+    elif not exempt and checkpoint.judged_by is None:
+        _strip(request, checkpoint)
 
 
-def _received(request: HttpRequest) -> Received | None:
-    """The names the browser sent that are not essential; None if there are none."""
+def _received_names(request: HttpRequest) -> list[str]:
+    """The names the browser sent that are not essential."""
     essentials = essential_names()
     found = [name for name in request.COOKIES if name not in essentials]
     if "," in request.META.get("HTTP_COOKIE", ""):
         hidden = names.hidden_names(_header(request)[1])
         found = [name for name in dict.fromkeys(found + hidden) if name not in essentials]
-    return Received(found) if found else None
+    return found
 
 
-def _strip(request: HttpRequest, received: Received) -> None:
-    state = get_consent(request)
-    refused = frozenset(
+def _strip(request: HttpRequest, checkpoint: Checkpoint) -> None:
+    state, path = get_consent(request), request.path
+    refused = checkpoint.refused = frozenset(
         name
-        for name in received.names
-        if not allowed(state, name, seen_in=undeclared.REQUEST, path=request.path)
+        for name in checkpoint.names
+        if not allowed_recording_undeclared(state, name, undeclared.REQUEST, path)
     )
-    # The response side reuses these verdicts unless a decision changes the state.
-    received.verdict = (state, refused)
+    # The response phase reuses these verdicts unless a decision changes the state.
+    checkpoint.judged_by = state
     if refused:
         sent, read = _header(request)
-        received.sent = (request.COOKIES, sent)
+        checkpoint.sent = (request.COOKIES, sent)
         _rewrite(request, names.without(sent, read, refused))
 
 

@@ -1,7 +1,9 @@
 """The response phase: no refused ``Set-Cookie`` leaves, and refused cookies the browser
-still holds are expired."""
+still holds are expired, judged by the consent as it stands after the view."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
@@ -11,48 +13,63 @@ from cookie_consent.catalogue import names
 from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.consent.state import ConsentState, get_consent
 from cookie_consent.enforcement import undeclared
-from cookie_consent.enforcement.exemption import is_exempt
+from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.expiry import deletion_variants_for, expire, is_deletion
-from cookie_consent.enforcement.inbound import Received
-from cookie_consent.enforcement.verdicts import allowed, raw_allowed
+from cookie_consent.enforcement.verdicts import (
+    allowed,
+    allowed_recording_undeclared,
+    raw_allowed_recording_undeclared,
+)
 
 
-def enforce_response(request: HttpRequest, response: HttpResponseBase) -> None:
+def enforce_response(
+    request: HttpRequest, response: HttpResponseBase, checkpoint: Checkpoint
+) -> None:
     """Drop refused ``Set-Cookie``s; expire refused cookies the browser still sent."""
+    outgoing = _outgoing(response)
+    raw = response.headers.get("Set-Cookie")
+    if not (outgoing or raw or checkpoint.names) or checkpoint.is_exempt(request):
+        return
+    # The state after the view: a decision made by this request already counts.
+    state, path = get_consent(request), request.path
+    for key, name in outgoing:
+        if not allowed_recording_undeclared(state, name, undeclared.RESPONSE, path):
+            del response.cookies[key]
+    if raw and not raw_allowed_recording_undeclared(state, raw, path):
+        del response.headers["Set-Cookie"]
+    if checkpoint.names:
+        _expire_refused(request, response, state, checkpoint)
+
+
+def _outgoing(response: HttpResponseBase) -> Sequence[tuple[str, str]]:
+    """(key, name) of each cookie the response sets, by the name each morsel is sent
+    under, whatever key of ``response.cookies`` holds it: not the essential ones, nor
+    deletions."""
+    if not response.cookies:
+        return ()  # most responses: nothing to build
     essentials = essential_names()
-    # By the name each morsel is sent under, whatever key of response.cookies holds it.
-    outgoing = [
+    return [
         (key, morsel.key)
         for key, morsel in response.cookies.items()
         if morsel.key not in essentials and not is_deletion(morsel)
     ]
-    raw = response.headers.get("Set-Cookie")
-    received: Received | None = getattr(request, "_cookie_consent_received", None)
-    if not (outgoing or raw or received) or is_exempt(request):
-        return
-    # The state after the view: a decision made by this request already counts.
-    state = get_consent(request)
-    for key, name in outgoing:
-        if not allowed(state, name, seen_in=undeclared.RESPONSE, path=request.path):
-            del response.cookies[key]
-    if raw and not raw_allowed(state, raw, request.path):
-        del response.headers["Set-Cookie"]
-    if received is not None:
-        _expire_refused(request, response, state, received)
 
 
 def _expire_refused(
-    request: HttpRequest, response: HttpResponseBase, state: ConsentState, received: Received
+    request: HttpRequest, response: HttpResponseBase, state: ConsentState, checkpoint: Checkpoint
 ) -> None:
     """Expire what the browser holds of the refused, unless the response sets it itself."""
-    judged_state, judged = received.verdict or (None, frozenset())
     set_here = {morsel.key for morsel in response.cookies.values()}
     refused = [
         name
-        for name in received.names
+        for name in checkpoint.names
         # A name that is no cookie token cannot be written in a Set-Cookie, nor expired.
         if name not in set_here
-        and (name in judged if state is judged_state else not allowed(state, name, seen_in=None))
+        and (
+            name in checkpoint.refused
+            if state is checkpoint.judged_by
+            else not allowed(state, name)
+        )
         and names.is_valid_name(name)
     ]
     if refused:

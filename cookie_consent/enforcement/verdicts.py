@@ -4,6 +4,9 @@ A cookie is allowed when it is one Django or this app needs (named by the settin
 whatever the catalogue says, so an edit cannot lock everybody out), when its category is
 granted, or, for a name the catalogue does not declare, when ``COOKIE_CONSENT_UNDECLARED``
 is not ``"strip"``. A deletion is always allowed out: removing a cookie needs no consent.
+
+The verdicts are functions of the consent and the name; those whose name says
+``recording_undeclared`` also count a sighting of an undeclared name in the tally.
 """
 
 from __future__ import annotations
@@ -18,23 +21,33 @@ from cookie_consent.enforcement import undeclared
 from cookie_consent.enforcement.expiry import deletes, is_deletion
 
 
-def allowed(state: ConsentState, name: str, *, seen_in: str | None, path: str = "") -> bool:
-    """The verdict for one name; ``seen_in`` (request or response) records an undeclared one."""
+def allowed(state: ConsentState, name: str) -> bool:
+    """The verdict for one name."""
+    category = state.catalogue.category_of(name)
+    if category is not None:
+        return category.slug in state.granted_slugs
+    return conf.UNDECLARED != "strip"
+
+
+def allowed_recording_undeclared(
+    state: ConsentState, name: str, direction: str, path: str
+) -> bool:
+    """:func:`allowed`; an undeclared name is also counted, as seen in ``direction``."""
     category = state.catalogue.category_of(name)
     if category is not None:
         return category.slug in state.granted_slugs
     policy = conf.UNDECLARED
-    if seen_in is not None and policy != "allow" and names.is_valid_name(name):
-        undeclared.seen(name, seen_in, path)
+    if policy != "allow" and names.is_valid_name(name):
+        undeclared.seen(name, direction, path)
     return policy != "strip"
 
 
-def raw_allowed(state: ConsentState, header: str, path: str) -> bool:
+def raw_allowed_recording_undeclared(state: ConsentState, header: str, path: str) -> bool:
     """A ``Set-Cookie`` header a view wrote by hand, outside ``response.cookies``.
 
     It leaves when every cookie in it is essential, allowed or deleted, read both as a
     browser reads it (one cookie, RFC 6265) and as Python's ``http.cookies`` does (which
-    may find several, or other attributes).
+    may find several, or other attributes). Its undeclared names are counted.
     """
     parsed: SimpleCookie = SimpleCookie()
     try:
@@ -48,6 +61,6 @@ def raw_allowed(state: ConsentState, header: str, path: str) -> bool:
         judged.add(names.set_cookie_name(header))
     essentials = essential_names()
     return all(
-        name in essentials or allowed(state, name, seen_in=undeclared.RESPONSE, path=path)
+        name in essentials or allowed_recording_undeclared(state, name, undeclared.RESPONSE, path)
         for name in judged
     )

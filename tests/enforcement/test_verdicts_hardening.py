@@ -343,7 +343,7 @@ def test_no_refused_name_survives_any_cookie_header(
     state = get_consent(request)
 
     def refused(name: str) -> bool:
-        return name not in essential_names() and not allowed(state, name, seen_in=None)
+        return name not in essential_names() and not allowed(state, name)
 
     after = as_django_reads(request, str(seen["meta"]))
     assert seen["headers"] == seen["meta"]
