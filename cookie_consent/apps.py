@@ -10,6 +10,7 @@ from django.apps import AppConfig
 from django.core.checks import Tags, register
 from django.core.signals import setting_changed
 from django.db.models.signals import post_migrate
+from django.utils.autoreload import file_changed
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,8 +35,11 @@ class CookieConsentConfig(AppConfig):
     def _connect_receivers(self) -> None:
         from cookie_consent import conf
         from cookie_consent.catalogue import defaults, snapshot  # noqa: F401  (registers)
+        from cookie_consent.consent import banner_cache
 
         # A connected function is connected once, however often ready() runs (tests that
         # change INSTALLED_APPS run it again).
         setting_changed.connect(conf.forget_settings)
+        setting_changed.connect(banner_cache.forget_shared_markup)
+        file_changed.connect(banner_cache.forget_shared_markup)
         post_migrate.connect(defaults.declare_default_catalogue, sender=self)

@@ -10,12 +10,9 @@ import os
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.template.base import Template
 from django.template.engine import Engine
 from django.template.loaders import app_directories, cached, filesystem
-from django.utils.autoreload import file_changed
 
 
 class SharedMarkup:
@@ -77,10 +74,11 @@ def _shipped(template_: Template) -> bool:
     return type(origin.loader) in _FILE_LOADERS and origin.name.startswith(_SHIPPED_DIR)
 
 
-@receiver(setting_changed)
-@receiver(file_changed)
-def _forget_shared_markup(**kwargs: Any) -> None:
-    # Settings shape the markup too (STATIC_URL, the static files storage, the app's own):
-    # only tests change them while a process runs. And runserver, when a template changes,
-    # has the loaders read them again: a site's new override must then show.
+def forget_shared_markup(**kwargs: Any) -> None:
+    """On ``setting_changed`` and ``file_changed`` (connected in ``CookieConsentConfig.ready``).
+
+    Settings shape the markup too (STATIC_URL, the static files storage, the app's own):
+    only tests change them while a process runs. And runserver, when a template changes,
+    has the loaders read them again: a site's new override must then show.
+    """
     SHARED.clear()
