@@ -9,7 +9,7 @@ from cookie_consent.catalogue.values import Category, DeclaredCookie, category_r
 
 def load_categories() -> tuple[Category, ...]:
     """Read the whole catalogue from the database: two queries."""
-    from cookie_consent.models import Cookie, CookieCategory
+    from cookie_consent.catalogue.models import Cookie, CookieCategory
 
     cookies: defaultdict[str, list[DeclaredCookie]] = defaultdict(list)
     for row in Cookie.objects.order_by("name", "domain", "path").values_list(

@@ -199,7 +199,7 @@ def forget_local() -> None:
 
 
 def _catalogue_connection(using: str | None = None) -> Any:
-    from cookie_consent.models import CookieCategory
+    from cookie_consent.catalogue.models import CookieCategory
 
     return transaction.get_connection(using or router.db_for_write(CookieCategory))
 
