@@ -1,94 +1,71 @@
-"""What a decision request says: the fields of the form, or the JSON of the API."""
+"""The rules a decision must pass, for the form of ``update`` and the JSON of ``api``.
+
+Both are Django forms: the API's body becomes the data of :class:`ApiDecisionForm`, the
+same form with the API's stricter rules, so that each rule is written once, here.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cookie_consent.catalogue.snapshot import Catalogue
-from cookie_consent.consent.body import BadDecision
 from cookie_consent.consent.decisions import (
     ACCEPT_ALL,
     ACTIONS,
+    API,
     BANNER,
     PREFERENCES,
     REJECT_ALL,
     SAVE,
+    Answer,
 )
 
-
-def read_api_decision(body: bytes, catalogue: Catalogue) -> tuple[str, list[str]]:
-    """The action and granted slugs of a JSON body, or :class:`BadDecision`."""
-    try:
-        value = json.loads(body or b"null")
-    except RecursionError as error:
-        raise BadDecision(
-            _(
-                "The body is nested too deeply to be a cookie choice: send an object with "
-                "“action” and, with “save”, “categories”."
-            )
-        ) from error
-    except ValueError as error:
-        raise BadDecision(_("The body is not valid JSON.")) from error
-    if not isinstance(value, dict) or value.get("action") not in ACTIONS:
-        raise BadDecision(
-            _("Send an object whose “action” is one of: %(actions)s.")
-            % {"actions": ", ".join(ACTIONS)}
-        )
-    categories = _api_categories(value.get("categories", []))
-    for slug, grant in categories.items():
-        category = catalogue.category(slug)
-        if category is None:
-            raise BadDecision(_("There is no cookie category “%(slug)s”.") % {"slug": slug})
-        if category.required and not grant:
-            raise BadDecision(
-                _("“%(slug)s” is required for the site to work and cannot be refused.")
-                % {"slug": slug}
-            )
-    if categories and value["action"] != SAVE:
-        raise BadDecision(_("“categories” goes with the action “save” only."))
-    return value["action"], [slug for slug, grant in categories.items() if grant]
-
-
-def _api_categories(categories: Any) -> dict[str, bool]:
-    """``categories`` as slug: grant, from a list of slugs or an object of booleans."""
-    if isinstance(categories, list) and all(isinstance(slug, str) for slug in categories):
-        categories = dict.fromkeys(categories, True)
-    if not isinstance(categories, dict) or not all(
-        isinstance(slug, str) and isinstance(grant, bool) for slug, grant in categories.items()
-    ):
-        raise BadDecision(
-            _("“categories” must be a list of category slugs, or an object of slug: true/false.")
-        )
-    return categories
+_ACTION_CHOICES = [
+    (ACCEPT_ALL, gettext_lazy("Accept all")),
+    (REJECT_ALL, gettext_lazy("Reject all")),
+    (SAVE, gettext_lazy("Save choices")),
+]
 
 
 class DecisionForm(forms.Form):
     """The fields of ``cookie_consent:update``, checked against the current catalogue."""
 
-    action = forms.ChoiceField(
-        label=gettext_lazy("action"),
-        choices=[
-            (ACCEPT_ALL, gettext_lazy("Accept all")),
-            (REJECT_ALL, gettext_lazy("Reject all")),
-            (SAVE, gettext_lazy("Save choices")),
-        ],
+    action = forms.ChoiceField(label=gettext_lazy("action"), choices=_ACTION_CHOICES)
+    # A Field: the API's form takes its categories in another shape.
+    categories: forms.Field = forms.MultipleChoiceField(
+        label=gettext_lazy("categories"), required=False
     )
-    categories = forms.MultipleChoiceField(label=gettext_lazy("categories"), required=False)
     next = forms.CharField(required=False, max_length=2048)
     method = forms.ChoiceField(
         required=False, choices=[(BANNER, BANNER), (PREFERENCES, PREFERENCES)]
     )
+    # Where an answer was given when the data does not say.
+    default_method = PREFERENCES
 
     def __init__(self, *args: Any, catalogue: Catalogue, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.catalogue = catalogue
         self.fields["categories"].choices = [  # type: ignore[attr-defined]
             (c.slug, c.display_name) for c in catalogue.categories
         ]
+
+    def answer(self) -> Answer:
+        """The visitor's answer, once the form is valid."""
+        return Answer(
+            self.cleaned_data["action"],
+            frozenset(self.granted()),
+            self.cleaned_data.get("method") or self.default_method,
+        )
+
+    def granted(self) -> list[str]:
+        """The slugs the answer grants (with ``save``)."""
+        granted: list[str] = self.cleaned_data["categories"]
+        return granted
 
     def error_text(self) -> str:
         """Every error in one sentence a person can read."""
@@ -97,3 +74,84 @@ class DecisionForm(forms.Form):
             for name, messages in self.errors.items()
             for message in messages
         )
+
+
+def _no_such_action() -> ValidationError:
+    return ValidationError(
+        _("Send an object whose “action” is one of: %(actions)s."),
+        code="invalid_choice",
+        params={"actions": ", ".join(ACTIONS)},
+    )
+
+
+class _ApiAction(forms.ChoiceField):
+    """The API's ``action``: one message for one missing or unknown, naming the actions."""
+
+    def validate(self, value: Any) -> None:
+        if not self.valid_value(value):
+            raise _no_such_action()
+
+
+class _ApiCategories(forms.Field):
+    """The API's ``categories``: a list of slugs to grant, or an object of slug: true/false.
+
+    Cleaned to an object, in the order sent: the rules check it in that order.
+    """
+
+    def to_python(self, value: Any) -> dict[str, bool]:
+        if isinstance(value, list) and all(isinstance(slug, str) for slug in value):
+            value = dict.fromkeys(value, True)
+        if not isinstance(value, dict) or not all(
+            isinstance(slug, str) and isinstance(grant, bool) for slug, grant in value.items()
+        ):
+            raise ValidationError(
+                _(
+                    "“categories” must be a list of category slugs, or an object of "
+                    "slug: true/false."
+                ),
+                code="invalid",
+            )
+        return value
+
+
+class ApiDecisionForm(DecisionForm):
+    """A decision sent to ``cookie_consent:api``: its JSON object's fields as the data.
+
+    The API's ``categories`` can refuse as well as grant, so a required category refused
+    is an error; and they go with ``save`` only, since with another action they would
+    say nothing. Its data has no ``next`` or ``method``: the API answers in JSON, and the
+    method is the API. The answer is one message: the first rule broken, in the fields'
+    order.
+    """
+
+    action = _ApiAction(choices=_ACTION_CHOICES)
+    categories = _ApiCategories(required=False)
+    default_method = API
+
+    def clean_categories(self) -> dict[str, bool]:
+        grants: dict[str, bool] = self.cleaned_data["categories"]
+        for slug, grant in grants.items():
+            category = self.catalogue.category(slug)
+            if category is None:
+                raise ValidationError(
+                    _("There is no cookie category “%(slug)s”."), params={"slug": slug}
+                )
+            if category.required and not grant:
+                raise ValidationError(
+                    _("“%(slug)s” is required for the site to work and cannot be refused."),
+                    params={"slug": slug},
+                )
+        return grants
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Only once both are valid: an earlier error is the one the API answers.
+        if data.get("categories") and data.get("action", SAVE) != SAVE:
+            raise ValidationError(_("“categories” goes with the action “save” only."))
+        return data
+
+    def granted(self) -> list[str]:
+        return [slug for slug, grant in self.cleaned_data["categories"].items() if grant]
+
+    def error_text(self) -> str:
+        return str(next(message for messages in self.errors.values() for message in messages))

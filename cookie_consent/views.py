@@ -20,8 +20,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from cookie_consent.conf import conf
-from cookie_consent.consent.body import BadDecision, body_as_sent, decision_view, form_fields
-from cookie_consent.consent.decisions import API, PREFERENCES, Answer
+from cookie_consent.consent.body import (
+    BadDecision,
+    body_as_sent,
+    decision_view,
+    form_fields,
+    json_fields,
+)
+from cookie_consent.consent.decisions import Answer
 from cookie_consent.consent.http import allow, error_response, wants_json
 
 # "as": re-exported, for the template tags until they import them from consent/.
@@ -36,7 +42,7 @@ from cookie_consent.consent.state import (
 # "as": re-exported, for tests/test_middleware.py until it imports it from consent/.
 from cookie_consent.consent.store import store as store
 from cookie_consent.consent.store import store_decision
-from cookie_consent.forms import DecisionForm, read_api_decision
+from cookie_consent.forms import ApiDecisionForm, DecisionForm
 from cookie_consent.logs import one_line
 from cookie_consent.models import ConsentRecord
 
@@ -91,11 +97,7 @@ def update(request: HttpRequest, fields: QueryDict) -> HttpResponse:
     form = DecisionForm(fields, catalogue=get_consent(request).catalogue)
     if not form.is_valid():
         return error_response(request, form.error_text(), status=400, as_json=False)
-    answer = Answer(
-        form.cleaned_data["action"],
-        frozenset(form.cleaned_data["categories"]),
-        form.cleaned_data["method"] or PREFERENCES,
-    )
+    answer = form.answer()
     if wants_json(request):
         return _store(request, answer, redirect_to=None)
     target = safe_next(request, form.cleaned_data["next"], request.headers.get("Referer"))
@@ -111,10 +113,13 @@ def api(request: HttpRequest, body: bytes) -> HttpResponse:
     if request.method == "GET":
         return _state_response(state)
     try:
-        action, granted = read_api_decision(body, state.catalogue)
+        fields = json_fields(body)
     except BadDecision as error:
-        return JsonResponse({"error": str(error)}, status=400)
-    return _store(request, Answer(action, frozenset(granted), API), redirect_to=None)
+        return error_response(request, str(error), status=400, as_json=True)
+    form = ApiDecisionForm(fields, catalogue=state.catalogue)
+    if not form.is_valid():
+        return error_response(request, form.error_text(), status=400, as_json=True)
+    return _store(request, form.answer(), redirect_to=None)
 
 
 @never_cache

@@ -1,8 +1,10 @@
-"""A decision request's body: read within a bound, parsed as form fields, then Django's
-CSRF check, which reads the form's token from those fields."""
+"""A decision request's body: read within a bound, then parsed, as form fields or as the
+API's JSON, into the data of a decision form; and Django's CSRF check, which reads a
+form's token from those fields."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from io import BytesIO
@@ -76,6 +78,28 @@ def read_form(request: HttpRequest, body: bytes) -> QueryDict:
         # Too many fields or files for Django's limits.
         raise _too_large() from error
     return QueryDict()
+
+
+def json_fields(body: bytes) -> dict[str, Any]:
+    """The API's JSON body as form data: its ``action`` and ``categories``, for the form to
+    check. A body that is no object, or an ``action`` that is no text, has no action."""
+    try:
+        value = json.loads(body or b"null")
+    except RecursionError as error:
+        raise BadDecision(
+            _(
+                "The body is nested too deeply to be a cookie choice: send an object with "
+                "“action” and, with “save”, “categories”."
+            )
+        ) from error
+    except ValueError as error:
+        raise BadDecision(_("The body is not valid JSON.")) from error
+    fields = value if isinstance(value, dict) else {}
+    action = fields.get("action")
+    return {
+        "action": action if isinstance(action, str) else None,
+        "categories": fields.get("categories", []),
+    }
 
 
 class _CsrfCheck(CsrfViewMiddleware):
