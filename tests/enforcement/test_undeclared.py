@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 import tests.urls
-from cookie_consent.enforcement import undeclared
+from cookie_consent.enforcement import flusher, tally, undeclared, writer
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_names_too_long_are_not_tallied() -> None:
 def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(undeclared, "MAX_PENDING", 2)
+    monkeypatch.setattr(tally, "MAX_PENDING", 2)
     for name in ("_real", "_real", "_junk1", "_junk2"):
         undeclared.seen(name, undeclared.REQUEST, "/")
     # "_junk2" took the place of "_junk1", the name seen least; "_real" kept its own.
@@ -43,7 +43,7 @@ def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally(
 def test_names_the_server_sets_are_tallied_apart_and_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(undeclared, "MAX_PENDING", 2)
+    monkeypatch.setattr(tally, "MAX_PENDING", 2)
     for name in ("_set1", "_set2", "_set3", "_set1"):
         undeclared.seen(name, undeclared.RESPONSE, "/")
     for number in range(10):
@@ -61,7 +61,7 @@ def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPat
     assert undeclared.flush() == 3
     for name in ("a", "b", "c"):
         undeclared.seen(name, undeclared.REQUEST, "/")
-    real_write = undeclared._write
+    real_write = writer._write
     calls: list[str] = []
 
     def failing_write(name: str, *args: Any) -> None:
@@ -72,14 +72,14 @@ def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPat
             raise ConnectionError("database is down")
         real_write(name, *args)
 
-    monkeypatch.setattr(undeclared, "_write", failing_write)
+    monkeypatch.setattr(writer, "_write", failing_write)
     with pytest.raises(ConnectionError):
         undeclared.flush()
     assert calls == ["a", "b"]
     # Meanwhile the site keeps counting.
     undeclared.seen("b", undeclared.REQUEST, "/")
     assert undeclared.pending_names() == {("b", "request"), ("c", "request")}
-    monkeypatch.setattr(undeclared, "_write", real_write)
+    monkeypatch.setattr(writer, "_write", real_write)
     assert undeclared.flush() == 2
     counts = dict(UndeclaredCookie.objects.values_list("name", "count"))
     assert counts == {"a": 2, "b": 4, "c": 2}
@@ -110,7 +110,7 @@ def test_a_name_another_process_just_recorded_is_added_to(
     for name in ("_both", "_new"):
         undeclared.seen(name, undeclared.REQUEST, "/")
     # As if another process wrote "_both" after this one looked for it.
-    monkeypatch.setattr(undeclared, "_recorded", lambda batch: set())
+    monkeypatch.setattr(writer, "_recorded", lambda batch: set())
     caplog.clear()
     assert undeclared.flush() == 2
     assert dict(UndeclaredCookie.objects.values_list("name", "count")) == {"_both": 2, "_new": 1}
@@ -155,12 +155,12 @@ def test_background_thread_writes_the_tally(caplog: pytest.LogCaptureFixture) ->
         "the flusher thread wrote nothing",
     )
     assert UndeclaredCookie.objects.get(name="_bg").count == 2
-    assert undeclared._flusher is not None
-    assert undeclared._flusher.daemon
+    assert flusher.thread is not None
+    assert flusher.thread.daemon
     # One thread per process, however many sightings.
-    thread = undeclared._flusher
+    thread = flusher.thread
     undeclared.seen("_bg2", undeclared.REQUEST, "/")
-    assert undeclared._flusher is thread
+    assert flusher.thread is thread
 
 
 @pytest.mark.django_db(transaction=True)
@@ -275,7 +275,7 @@ def test_a_row_deleted_meanwhile_is_made_again_and_warned_about(
 ) -> None:
     undeclared.seen("_gone", undeclared.REQUEST, "/")
     # As if an admin deleted the row after this write found it.
-    monkeypatch.setattr(undeclared, "_recorded", lambda batch: set(batch))
+    monkeypatch.setattr(writer, "_recorded", lambda batch: set(batch))
     assert undeclared.flush() == 1
     assert UndeclaredCookie.objects.get(name="_gone").count == 1
     assert "Undeclared cookie '_gone' sent by the browser" in caplog.text
@@ -291,7 +291,7 @@ def test_a_full_table_gives_the_place_of_the_least_seen_name(
 ) -> None:
     sightings("_once", "_often", "_often", "_often")
     undeclared.flush()
-    monkeypatch.setattr(undeclared, "MAX_ROWS", 2)
+    monkeypatch.setattr(writer, "MAX_ROWS", 2)
 
     def names() -> set[tuple[str, str]]:
         return set(UndeclaredCookie.objects.values_list("name", "direction"))
@@ -326,7 +326,7 @@ def test_rows_beyond_the_cap_make_way_first(monkeypatch: pytest.MonkeyPatch) -> 
     # Processes that found room at the same moment wrote more than the cap.
     sightings("_a", "_b", "_c", "_c")
     undeclared.flush()
-    monkeypatch.setattr(undeclared, "MAX_ROWS", 1)
+    monkeypatch.setattr(writer, "MAX_ROWS", 1)
     sightings("_set", direction="response")
     undeclared.flush()
     assert list(UndeclaredCookie.objects.values_list("name", flat=True)) == ["_set"]
@@ -335,8 +335,8 @@ def test_rows_beyond_the_cap_make_way_first(monkeypatch: pytest.MonkeyPatch) -> 
 def test_what_a_full_table_turns_away_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     sightings("_a", "_a")
     undeclared.flush()
-    monkeypatch.setattr(undeclared, "MAX_ROWS", 1)
-    monkeypatch.setattr(undeclared, "MAX_PENDING", 2)
+    monkeypatch.setattr(writer, "MAX_ROWS", 1)
+    monkeypatch.setattr(tally, "MAX_PENDING", 2)
     sightings("_x", "_y", "_y", "_z")
     assert undeclared.flush() == 0
     # The most seen are held for the next write.
@@ -352,7 +352,7 @@ def test_a_full_table_is_logged_once_per_event(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert undeclared.flush() == 0
-    monkeypatch.setattr(undeclared, "MAX_ROWS", 2)
+    monkeypatch.setattr(writer, "MAX_ROWS", 2)
     sightings("_a", "_a", "_b")
     undeclared.flush()
     # The background thread writes every 10 s, with or without new names.
@@ -436,10 +436,10 @@ def test_a_flood_that_fills_the_table_does_not_hide_real_trackers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # 30,000 made-up names, written by the background thread as they come.
-    for start in range(0, 30_000, undeclared.MAX_PENDING):
-        send_junk(undeclared.MAX_PENDING, start)
+    for start in range(0, 30_000, tally.MAX_PENDING):
+        send_junk(tally.MAX_PENDING, start)
         undeclared.flush()
-    assert UndeclaredCookie.objects.count() == undeclared.MAX_ROWS
+    assert UndeclaredCookie.objects.count() == writer.MAX_ROWS
     caplog.clear()
     # The flood goes on while the trackers are seen.
     send_junk(500, start=30_000)
@@ -450,7 +450,7 @@ def test_a_flood_that_fills_the_table_does_not_hide_real_trackers(
     assert times_recorded(SENT_BY_BROWSERS, "request") == 3
     assert f"Undeclared cookie '{SET_BY_THE_SITE}' set by the server" in caplog.text
     assert f"Undeclared cookie '{SENT_BY_BROWSERS}' sent by the browser" in caplog.text
-    assert UndeclaredCookie.objects.count() <= undeclared.MAX_ROWS
+    assert UndeclaredCookie.objects.count() <= writer.MAX_ROWS
 
 
 @pytest.mark.urls(__name__)
@@ -464,10 +464,10 @@ def test_a_flood_between_two_writes_does_not_hide_real_trackers(
     assert (SENT_BY_BROWSERS, "request") in pending
     # Memory stays bounded: the made-up names share the places of the names browsers send.
     assert len([name for name, direction in pending if direction == "request"]) <= (
-        undeclared.MAX_PENDING
+        tally.MAX_PENDING
     )
     undeclared.flush()
     assert times_recorded(SET_BY_THE_SITE, "response") == 1
     assert times_recorded(SENT_BY_BROWSERS, "request") == 3
     assert f"Undeclared cookie '{SENT_BY_BROWSERS}' sent by the browser" in caplog.text
-    assert UndeclaredCookie.objects.count() <= undeclared.MAX_PENDING + 1
+    assert UndeclaredCookie.objects.count() <= tally.MAX_PENDING + 1
