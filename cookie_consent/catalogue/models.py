@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cookie_consent.catalogue import names
-from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.catalogue.edits import rows_written
 from cookie_consent.catalogue.validation import (
     BLANK_NAME_MESSAGE,
     TranslationsValidator,
@@ -26,7 +26,8 @@ from cookie_consent.catalogue.validation import (
 
 
 class CatalogueQuerySet(models.QuerySet[Any]):
-    """Bulk operations send no model signals, so they drop the snapshot themselves.
+    """Bulk operations send no model signals, so they send ``edits.rows_written``: the
+    snapshot drops itself on it as on ``post_save`` (these models never import it).
 
     (``bulk_update`` goes through ``update``.)
 
@@ -37,12 +38,12 @@ class CatalogueQuerySet(models.QuerySet[Any]):
 
     def update(self, **kwargs: Any) -> int:
         count = super().update(**kwargs)
-        catalogue.invalidate(self.db)
+        rows_written.send(sender=self.model, using=self.db)
         return count
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
         created = super().bulk_create(*args, **kwargs)
-        catalogue.invalidate(self.db)
+        rows_written.send(sender=self.model, using=self.db)
         return created
 
 

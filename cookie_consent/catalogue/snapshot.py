@@ -31,6 +31,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from cookie_consent.catalogue import outages
+from cookie_consent.catalogue.edits import rows_written
 from cookie_consent.catalogue.outages import CatalogueUnavailable as CatalogueUnavailable
 from cookie_consent.catalogue.rows import load_categories as load_categories
 from cookie_consent.catalogue.values import Catalogue as Catalogue
@@ -225,6 +226,9 @@ def _publish_new_generation() -> None:
     outages.cache_call("set", GENERATION_KEY, _new_token(), None)
 
 
+# Connected here, where the snapshot is imported (AppConfig.ready), by model label: this
+# module never imports the models at import time, nor the models this module.
+@receiver(rows_written)
 @receiver(post_save, sender="cookie_consent.CookieCategory")
 @receiver(post_save, sender="cookie_consent.Cookie")
 @receiver(post_delete, sender="cookie_consent.CookieCategory")
