@@ -14,38 +14,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cookie_consent.catalogue.snapshot import Catalogue
-from cookie_consent.consent.decisions import (
-    ACCEPT_ALL,
-    ACTIONS,
-    API,
-    BANNER,
-    PREFERENCES,
-    REJECT_ALL,
-    SAVE,
-    Answer,
-)
-
-_ACTION_CHOICES = [
-    (ACCEPT_ALL, gettext_lazy("Accept all")),
-    (REJECT_ALL, gettext_lazy("Reject all")),
-    (SAVE, gettext_lazy("Save choices")),
-]
+from cookie_consent.consent.decisions import Action, Answer, Method
 
 
 class DecisionForm(forms.Form):
     """The fields of ``cookie_consent:update``, checked against the current catalogue."""
 
-    action = forms.ChoiceField(label=gettext_lazy("action"), choices=_ACTION_CHOICES)
+    action = forms.ChoiceField(label=gettext_lazy("action"), choices=Action.choices)
     # A Field: the API's form takes its categories in another shape.
     categories: forms.Field = forms.MultipleChoiceField(
         label=gettext_lazy("categories"), required=False
     )
     next = forms.CharField(required=False, max_length=2048)
     method = forms.ChoiceField(
-        required=False, choices=[(BANNER, BANNER), (PREFERENCES, PREFERENCES)]
+        # The forms' own: a decision made through the API goes to the API.
+        required=False,
+        choices=[(m.value, m.label) for m in (Method.BANNER, Method.PREFERENCES)],
     )
     # Where an answer was given when the data does not say.
-    default_method = PREFERENCES
+    default_method = Method.PREFERENCES
 
     def __init__(self, *args: Any, catalogue: Catalogue, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +67,7 @@ def _no_such_action() -> ValidationError:
     return ValidationError(
         _("Send an object whose “action” is one of: %(actions)s."),
         code="invalid_choice",
-        params={"actions": ", ".join(ACTIONS)},
+        params={"actions": ", ".join(Action.values)},
     )
 
 
@@ -124,9 +111,9 @@ class ApiDecisionForm(DecisionForm):
     order.
     """
 
-    action = _ApiAction(choices=_ACTION_CHOICES)
+    action = _ApiAction(choices=Action.choices)
     categories = _ApiCategories(required=False)
-    default_method = API
+    default_method = Method.API
 
     def clean_categories(self) -> dict[str, bool]:
         grants: dict[str, bool] = self.cleaned_data["categories"]
@@ -146,7 +133,7 @@ class ApiDecisionForm(DecisionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         # Only once both are valid: an earlier error is the one the API answers.
-        if data.get("categories") and data.get("action", SAVE) != SAVE:
+        if data.get("categories") and data.get("action", Action.SAVE) != Action.SAVE:
             raise ValidationError(_("“categories” goes with the action “save” only."))
         return data
 

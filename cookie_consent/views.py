@@ -27,13 +27,14 @@ from cookie_consent.consent.body import (
     form_fields,
     json_fields,
 )
-from cookie_consent.consent.decisions import Answer
-from cookie_consent.consent.http import allow, error_response, wants_json
-
-# "as": re-exported, for the template tags until they import them from consent/.
-from cookie_consent.consent.http import safe_next as safe_next
-from cookie_consent.consent.serialise import state_json as state_json
+from cookie_consent.consent.decisions import VOCABULARY, Answer
+from cookie_consent.consent.http import allow, error_response, safe_next, wants_json
+from cookie_consent.consent.serialise import state_json
 from cookie_consent.consent.state import (
+    CURRENT,
+    EXPIRED,
+    MISSING,
+    STALE,
     ConsentState,
     get_consent,
     vary_on_consent,
@@ -47,6 +48,9 @@ from cookie_consent.logs import one_line
 from cookie_consent.models import ConsentRecord
 
 logger = logging.getLogger(__name__)
+
+# The statuses policy.html compares with, by name: {% if choice.status == statuses.CURRENT %}.
+STATUSES = {"MISSING": MISSING, "STALE": STALE, "EXPIRED": EXPIRED, "CURRENT": CURRENT}
 
 
 def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -> HttpResponse:
@@ -130,6 +134,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         request,
         "cookie_consent/preferences.html",
         {
+            **VOCABULARY,
             "consent": state,
             "next": safe_next(request, request.GET.get("next"), request.headers.get("Referer")),
         },
@@ -162,6 +167,8 @@ def policy(request: HttpRequest) -> HttpResponse:
         request,
         "cookie_consent/policy.html",
         {
+            **VOCABULARY,
+            "statuses": STATUSES,
             "consent": state,
             "records": _recent_records(state),
             "site": f"{request.scheme}://{request.get_host()}",

@@ -136,6 +136,15 @@ def test_policy_page(client: Client) -> None:
     assert client.head("/cookies/").status_code == 200
 
 
+def test_preferences_form_posts_the_records_vocabulary(client: Client) -> None:
+    from cookie_consent.models import ConsentRecord
+
+    text = client.get("/cookies/preferences/").text
+    for action in ConsentRecord.Action:
+        assert f'name="action" value="{action.value}"' in text
+    assert f'name="method" value="{ConsentRecord.Method.PREFERENCES.value}"' in text
+
+
 def test_policy_shows_the_date_of_each_decision(client: Client) -> None:
     client.post("/cookies/update/", {"action": "reject_all"})
     assert "Statistical cookies: refused (decided on" in client.get("/cookies/").text

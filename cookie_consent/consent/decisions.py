@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 from cookie_consent.consent.cookie import Decision, StoredConsent, new_consent_id
 from cookie_consent.consent.state import CURRENT, ConsentState
+from cookie_consent.models import ConsentRecord
 
-ACCEPT_ALL, REJECT_ALL, SAVE = "accept_all", "reject_all", "save"
-ACTIONS = (ACCEPT_ALL, REJECT_ALL, SAVE)
-BANNER, PREFERENCES, API = "banner", "preferences", "api"
+# The one vocabulary of a decision, the consent record's: the forms, this module and,
+# through their context, the templates use it.
+Action = ConsentRecord.Action
+Method = ConsentRecord.Method
+# What templates find them as in their context, and name a value by: {{ actions.SAVE }}.
+VOCABULARY = {"actions": Action, "methods": Method}
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,13 @@ def decide(state: ConsentState, answer: Answer) -> StoredConsent:
     catalogue change, only those that changed); the others keep their decision. From the
     preferences page or the API it applies to every category that needs consent.
     """
-    asked = state.pending if answer.method == BANNER and state.pending else state.askable
+    asked = state.pending if answer.method == Method.BANNER and state.pending else state.askable
     decisions = {
         c.slug: state.decisions[c.slug] for c in state.askable if state.status(c) == CURRENT
     }
     for category in asked:
-        grant = answer.action == ACCEPT_ALL or (
-            answer.action == SAVE and category.slug in answer.granted
+        grant = answer.action == Action.ACCEPT_ALL or (
+            answer.action == Action.SAVE and category.slug in answer.granted
         )
         # A grant made under the GPC signal says so: that is what lets it stand under it.
         decisions[category.slug] = Decision(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.consent.cookie import Decision, StoredConsent
-from cookie_consent.consent.decisions import ACCEPT_ALL, ACTIONS, REJECT_ALL, SAVE
+from cookie_consent.models import ConsentRecord
 from tests.flows.test_redirects import OFF_SITE, assert_stays_on_site
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ API_URL = "/cookies/api/"
 # The default catalogue's categories.
 CONSENT_SLUGS = frozenset({"statistics", "first_party", "third_party"})
 SLUGS = CONSENT_SLUGS | {"necessary"}
+ACCEPT_ALL, REJECT_ALL, SAVE = ConsentRecord.Action
+ACTIONS = ConsentRecord.Action.values
 
 fuzz = settings(
     max_examples=100,
