@@ -16,15 +16,25 @@ from cookie_consent.logs import one_line
 # The documented logger name, older than this module.
 logger = logging.getLogger("cookie_consent.undeclared")
 
-thread: threading.Thread | None = None
+_thread: threading.Thread | None = None
+_starting = threading.Lock()  # one thread per process, however many requests see a name
 _stop = threading.Event()
 
 
-def start() -> None:
-    """Start the background writer; called with ``tally.lock`` held."""
-    global thread
-    thread = threading.Thread(target=_flush_forever, name="cookie-consent-undeclared", daemon=True)
-    thread.start()
+def ensure_running() -> None:
+    """Start the background writer, unless it runs."""
+    global _thread
+    with _starting:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(
+                target=_flush_forever, name="cookie-consent-undeclared", daemon=True
+            )
+            _thread.start()
+
+
+def current() -> threading.Thread | None:
+    """The background writer of this process; None when none runs."""
+    return _thread
 
 
 def _flush_forever() -> None:
@@ -56,12 +66,12 @@ def _flush_forever() -> None:
 
 def stop_flusher(timeout: float = 10) -> None:
     """Stop the background writer after a last write (at shutdown, or between tests)."""
-    global thread
-    current = thread
-    if current is None:
+    global _thread
+    thread = _thread
+    if thread is None:
         return
     atexit.unregister(stop_flusher)
     _stop.set()
-    current.join(timeout)
+    thread.join(timeout)
     _stop.clear()
-    thread = None
+    _thread = None

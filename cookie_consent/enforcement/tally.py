@@ -158,10 +158,42 @@ def precedence(key: Key, sighting: Sighting) -> tuple[bool, int]:
     return (key[1] != RESPONSE, -sighting.count)
 
 
-lock = threading.Lock()  # the tally, which requests share
-pending = Tally()
+# The process's tally, which requests share; the functions below are its only users.
+_lock = threading.Lock()
+_pending = Tally()
+
+
+def count(name: str, direction: str, now: datetime, path: str) -> None:
+    """Count one sighting."""
+    with _lock:
+        _pending.see(name, direction, now, path)
+
+
+def take() -> dict[Key, Sighting]:
+    """Everything to write, the tally emptied; what is held back comes with it."""
+    with _lock:
+        return _pending.take()
 
 
 def hold(sightings: list[tuple[Key, Sighting]]) -> None:
-    with lock:
-        pending.hold(sightings)
+    """Keep for the next write what a write could not write; called after :func:`take`."""
+    with _lock:
+        _pending.hold(sightings)
+
+
+def names() -> set[Key]:
+    """The names, with their direction, counted or held back and not written yet."""
+    with _lock:
+        return _pending.names()
+
+
+def forget() -> None:
+    """Drop what is counted or held back, unwritten, and what was known of the table."""
+    with _lock:
+        _pending.clear()
+
+
+def note_table_full(full: bool) -> bool:
+    """Remember whether the last write found the table full; whether the one before did."""
+    was_full, _pending.table_full = _pending.table_full, full
+    return was_full

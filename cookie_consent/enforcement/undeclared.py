@@ -18,6 +18,8 @@ of made-up names must not keep a real cookie out of them:
 
 from __future__ import annotations
 
+import threading
+
 from django.utils import timezone
 
 from cookie_consent.conf import conf
@@ -30,6 +32,7 @@ __all__ = [
     "REQUEST",
     "RESPONSE",
     "flush",
+    "flusher_thread",
     "forget_pending",
     "pending_names",
     "seen",
@@ -43,22 +46,21 @@ def seen(name: str, direction: str, path: str) -> None:
     """Count one sighting; cheap, no I/O."""
     if len(name) > MAX_NAME_LENGTH:
         return
-    now = timezone.now()
-    with tally.lock:
-        tally.pending.see(name, direction, now, path[:2048])
-        if conf.UNDECLARED_FLUSH_INTERVAL is not None and (
-            flusher.thread is None or not flusher.thread.is_alive()
-        ):
-            flusher.start()
+    tally.count(name, direction, timezone.now(), path[:2048])
+    if conf.UNDECLARED_FLUSH_INTERVAL is not None:
+        flusher.ensure_running()
 
 
 def pending_names() -> set[Key]:
     """The names, with their direction, counted or held back and not written yet."""
-    with tally.lock:
-        return tally.pending.names()
+    return tally.names()
 
 
 def forget_pending() -> None:
     """Drop what is counted or held back, unwritten (between tests)."""
-    with tally.lock:
-        tally.pending.clear()
+    tally.forget()
+
+
+def flusher_thread() -> threading.Thread | None:
+    """The thread that writes the tally in the background; None while none runs."""
+    return flusher.current()

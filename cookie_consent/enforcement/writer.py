@@ -18,7 +18,7 @@ from django.db.models import F
 
 from cookie_consent.conf import conf
 from cookie_consent.enforcement import tally
-from cookie_consent.enforcement.tally import REQUEST, RESPONSE, Key, Sighting, hold, precedence
+from cookie_consent.enforcement.tally import REQUEST, RESPONSE, Key, Sighting, precedence
 
 # The documented logger name, older than this module.
 logger = logging.getLogger("cookie_consent.undeclared")
@@ -35,12 +35,10 @@ def flush() -> int:
     is raised.
     """
     with _flush_lock:
-        with tally.lock:
-            batch = tally.pending.take()
-        return write_batch(batch)
+        return _write_batch(tally.take())
 
 
-def write_batch(batch: dict[Key, Sighting]) -> int:
+def _write_batch(batch: dict[Key, Sighting]) -> int:
     known = _recorded(batch)
     places, turned_away = _make_room([key for key in batch if key not in known], batch, known)
     admitted = [key for key in batch if key in places]  # warned about in the order seen
@@ -54,9 +52,9 @@ def write_batch(batch: dict[Key, Sighting]) -> int:
             unwritten.popleft()
             written += 1
     except Exception:
-        hold(held + [(key, batch[key]) for key in (*admitted, *unwritten)])
+        tally.hold(held + [(key, batch[key]) for key in (*admitted, *unwritten)])
         raise
-    hold(held)
+    tally.hold(held)
     return written
 
 
@@ -122,7 +120,8 @@ def _replace(
 def _note_fullness(filled: bool, full: bool) -> None:
     """One line when a write fills the table, or this process first finds it full; none at
     each write while it stays full."""
-    if filled or (full and not tally.pending.table_full):
+    was_full = tally.note_table_full(full)
+    if filled or (full and not was_full):
         logger.warning(
             "Cookie consent: the list of undeclared cookies is full (%d rows). A new name now "
             "takes the place of the name sent by browsers that was seen least, if it was seen "
@@ -130,7 +129,6 @@ def _note_fullness(filled: bool, full: bool) -> None:
             "declare the cookies the site uses, delete the others.",
             MAX_ROWS,
         )
-    tally.pending.table_full = full
 
 
 def _create(keys: list[Key], batch: dict[Key, Sighting]) -> None:

@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
+from django.utils import timezone
 
 import tests.urls
-from cookie_consent.enforcement import flusher, tally, undeclared, writer
+from cookie_consent.enforcement import tally, undeclared, writer
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 
 pytestmark = pytest.mark.django_db
@@ -61,25 +62,25 @@ def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPat
     assert undeclared.flush() == 3
     for name in ("a", "b", "c"):
         undeclared.seen(name, undeclared.REQUEST, "/")
-    real_write = writer._write
+    get_or_create = UndeclaredCookie.objects.get_or_create
     calls: list[str] = []
 
-    def failing_write(name: str, *args: Any) -> None:
-        calls.append(name)
-        if name == "b":
+    def failing_write(**fields: Any) -> tuple[UndeclaredCookie, bool]:
+        calls.append(fields["name"])
+        if fields["name"] == "b":
             # A request counts "b" again while the write fails.
             undeclared.seen("b", undeclared.REQUEST, "/")
             raise ConnectionError("database is down")
-        real_write(name, *args)
+        return get_or_create(**fields)
 
-    monkeypatch.setattr(writer, "_write", failing_write)
+    monkeypatch.setattr(UndeclaredCookie.objects, "get_or_create", failing_write)
     with pytest.raises(ConnectionError):
         undeclared.flush()
     assert calls == ["a", "b"]
     # Meanwhile the site keeps counting.
     undeclared.seen("b", undeclared.REQUEST, "/")
     assert undeclared.pending_names() == {("b", "request"), ("c", "request")}
-    monkeypatch.setattr(writer, "_write", real_write)
+    monkeypatch.undo()
     assert undeclared.flush() == 2
     counts = dict(UndeclaredCookie.objects.values_list("name", "count"))
     assert counts == {"a": 2, "b": 4, "c": 2}
@@ -105,12 +106,20 @@ def test_a_failed_write_of_new_names_keeps_them_all(monkeypatch: pytest.MonkeyPa
 def test_a_name_another_process_just_recorded_is_added_to(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    undeclared.seen("_both", undeclared.REQUEST, "/")
-    undeclared.flush()
     for name in ("_both", "_new"):
         undeclared.seen(name, undeclared.REQUEST, "/")
-    # As if another process wrote "_both" after this one looked for it.
-    monkeypatch.setattr(writer, "_recorded", lambda batch: set())
+    count = UndeclaredCookie.objects.count
+
+    def after_another_process() -> int:
+        # The write looked for the names, then counts the rows to make room: meanwhile
+        # another process has written "_both".
+        now = timezone.now()
+        UndeclaredCookie.objects.create(
+            name="_both", direction="request", first_seen=now, last_seen=now, count=1
+        )
+        return count()
+
+    monkeypatch.setattr(UndeclaredCookie.objects, "count", after_another_process)
     caplog.clear()
     assert undeclared.flush() == 2
     assert dict(UndeclaredCookie.objects.values_list("name", "count")) == {"_both": 2, "_new": 1}
@@ -155,12 +164,14 @@ def test_background_thread_writes_the_tally(caplog: pytest.LogCaptureFixture) ->
         "the flusher thread wrote nothing",
     )
     assert UndeclaredCookie.objects.get(name="_bg").count == 2
-    assert flusher.thread is not None
-    assert flusher.thread.daemon
+    thread = undeclared.flusher_thread()
+    assert thread is not None
+    assert thread.daemon
     # One thread per process, however many sightings.
-    thread = flusher.thread
     undeclared.seen("_bg2", undeclared.REQUEST, "/")
-    assert flusher.thread is thread
+    assert undeclared.flusher_thread() is thread
+    undeclared.stop_flusher()
+    assert undeclared.flusher_thread() is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -274,8 +285,17 @@ def test_a_row_deleted_meanwhile_is_made_again_and_warned_about(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     undeclared.seen("_gone", undeclared.REQUEST, "/")
-    # As if an admin deleted the row after this write found it.
-    monkeypatch.setattr(writer, "_recorded", lambda batch: set(batch))
+    undeclared.flush()
+    undeclared.seen("_gone", undeclared.REQUEST, "/")
+    get_or_create = UndeclaredCookie.objects.get_or_create
+
+    def after_an_admin_deleted_it(**fields: Any) -> tuple[UndeclaredCookie, bool]:
+        # An admin deletes the row after this write found it.
+        UndeclaredCookie.objects.filter(name=fields["name"]).delete()
+        return get_or_create(**fields)
+
+    monkeypatch.setattr(UndeclaredCookie.objects, "get_or_create", after_an_admin_deleted_it)
+    caplog.clear()
     assert undeclared.flush() == 1
     assert UndeclaredCookie.objects.get(name="_gone").count == 1
     assert "Undeclared cookie '_gone' sent by the browser" in caplog.text
