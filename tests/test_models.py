@@ -6,7 +6,8 @@ import pytest
 from django.core import serializers
 from django.core.exceptions import ValidationError
 
-from cookie_consent.models import Cookie, CookieCategory
+from cookie_consent.enforcement.directions import Direction
+from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 from tests.factories import make_category, make_cookie
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +155,13 @@ def test_a_cookie_the_site_needs_cannot_move_to_a_consent_category() -> None:
     free = make_category(slug="functional", needs_consent=False)
     session.category = free
     session.full_clean()
+
+
+def test_directions_of_undeclared_cookies_are_one_vocabulary() -> None:
+    # The model's choices are the class the enforcement imports: values and labels as
+    # migration 0002 wrote them.
+    assert UndeclaredCookie.Direction is Direction
+    assert [(value, str(label)) for value, label in Direction.choices] == [
+        ("request", "sent by the browser"),
+        ("response", "set by the server"),
+    ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cookie_consent.enforcement.directions import Direction
+
 
 class UndeclaredCookie(models.Model):
     """A cookie name seen on the site but missing from the catalogue, for review."""
 
-    class Direction(models.TextChoices):
-        REQUEST = "request", _("sent by the browser")
-        RESPONSE = "response", _("set by the server")
+    # Defined on its own, so that the enforcement imports it without the models.
+    Direction = Direction
 
     name = models.CharField(_("name"), max_length=255)
     direction = models.CharField(_("seen"), max_length=8, choices=Direction.choices)
