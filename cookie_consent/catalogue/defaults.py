@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
 from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.catalogue.translation import describe_duration
 from cookie_consent.conf import conf
 
 NECESSARY = "necessary"
@@ -105,15 +106,6 @@ CATEGORIES = (
 )
 
 
-DURATION_UNITS = (
-    ("week", "weeks", 604800),
-    ("day", "days", 86400),
-    ("hour", "hours", 3600),
-    ("minute", "minutes", 60),
-    ("second", "seconds", 1),
-)
-
-
 # The texts of cookie_consent/data/reference-catalogue.json that the default catalogue does
 # not share word for word: marked here so that the reference policy page can be shown in
 # every language the app ships.
@@ -121,17 +113,6 @@ REFERENCE_TEXTS = (
     gettext_noop("Cookies necessary for the platform to function properly/functionality cookies"),
     gettext_noop("API (CSRF) (front et back office)"),
 )
-
-
-def describe_duration(seconds: int | None) -> str:
-    """The lifetime of a cookie as the policy table shows it, in the largest exact unit."""
-    if seconds is None:
-        return gettext_noop("Session")
-    for singular, plural, size in DURATION_UNITS:
-        if seconds % size == 0 and seconds >= size:
-            count = seconds // size
-            return f"{count} {singular if count == 1 else plural}"
-    return gettext_noop("Session")
 
 
 def settings_cookies() -> list[DefaultCookie]:

@@ -12,10 +12,19 @@ import re
 from collections.abc import Mapping
 
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 Translations = Mapping[str, Mapping[str, str]]
 
+# How the default catalogue writes a duration (describe_duration), which
+# localize_duration reads back to count it in the visitor's language.
+DURATION_UNITS = (
+    ("week", "weeks", 604800),
+    ("day", "days", 86400),
+    ("hour", "hours", 3600),
+    ("minute", "minutes", 60),
+    ("second", "seconds", 1),
+)
 _DURATION = re.compile(r"(\d+) (week|day|hour|minute|second)s?")
 
 
@@ -28,6 +37,17 @@ def localize(text: str, translations: Translations, field: str) -> str:
             if value:
                 return value
     return gettext(text) if text else text
+
+
+def describe_duration(seconds: int | None) -> str:
+    """The lifetime of a cookie as the policy table shows it, in the largest exact unit."""
+    if seconds is None:
+        return gettext_noop("Session")
+    for singular, plural, size in DURATION_UNITS:
+        if seconds % size == 0 and seconds >= size:
+            count = seconds // size
+            return f"{count} {singular if count == 1 else plural}"
+    return gettext_noop("Session")
 
 
 def localize_duration(text: str, translations: Translations) -> str:

@@ -9,11 +9,7 @@ from django.core.management import call_command
 from django.db.migrations import Migration
 from django.test import override_settings
 
-from cookie_consent.catalogue.defaults import (
-    declare_default_catalogue,
-    describe_duration,
-    settings_cookies,
-)
+from cookie_consent.catalogue.defaults import declare_default_catalogue, settings_cookies
 from cookie_consent.models import Cookie, CookieCategory
 
 pytestmark = pytest.mark.django_db
@@ -170,21 +166,3 @@ def test_declared_cookies_follow_the_settings() -> None:
     session = by_name["sessionid"]
     assert (session.duration, session.domain, session.path) == ("Session", ".example.com", "/app")
     assert by_name["consent"].duration == "1 day"
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (None, "Session"),
-        (1209600, "2 weeks"),
-        (86400 * 3, "3 days"),
-        (7200, "2 hours"),
-        (120, "2 minutes"),
-        (90, "90 seconds"),
-        (1, "1 second"),
-        (0, "Session"),
-        (31449600, "52 weeks"),
-    ],
-)
-def test_describe_duration(seconds: int | None, text: str) -> None:
-    assert describe_duration(seconds) == text

@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from cookie_consent.catalogue.snapshot import get_catalogue
-from cookie_consent.catalogue.translation import localize, localize_duration
+from cookie_consent.catalogue.translation import describe_duration, localize, localize_duration
 from cookie_consent.models import Cookie, CookieCategory
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,21 @@ def test_validators_compare_by_their_fields() -> None:
     assert TranslationsValidator(("name",)) == TranslationsValidator(("name",))
     assert TranslationsValidator(("name",)) != TranslationsValidator(("purpose",))
     assert hash(TranslationsValidator(("name",))) == hash(("name",))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "Session"),
+        (1209600, "2 weeks"),
+        (86400 * 3, "3 days"),
+        (7200, "2 hours"),
+        (120, "2 minutes"),
+        (90, "90 seconds"),
+        (1, "1 second"),
+        (0, "Session"),
+        (31449600, "52 weeks"),
+    ],
+)
+def test_describe_duration(seconds: int | None, text: str) -> None:
+    assert describe_duration(seconds) == text
