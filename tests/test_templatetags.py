@@ -36,6 +36,15 @@ def test_banner_posts_to_update_with_csrf_and_next() -> None:
     assert 'href="/cookies/preferences/?next=/shop/%3Fitem%3D1"' in html
 
 
+def test_the_banners_form_says_its_actions_and_method_in_the_records_vocabulary() -> None:
+    from cookie_consent.consent.decisions import Action, Method
+
+    html = render("{% cookie_consent_banner %}")
+    assert f'<input type="hidden" name="method" value="{Method.BANNER.value}">' in html
+    actions = re.findall(r'name="action" value="(\w+)"', html)
+    assert actions == [Action.ACCEPT_ALL.value, Action.REJECT_ALL.value, Action.SAVE.value]
+
+
 def test_gate_renders_inert_content_in_a_template() -> None:
     html = render('{% consent_gate "statistics" %}<img src="/pixel.gif">{% endconsent_gate %}')
     assert html == (

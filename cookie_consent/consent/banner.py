@@ -19,9 +19,10 @@ from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from cookie_consent.catalogue.snapshot import Category
+from cookie_consent.catalogue.values import Category
 from cookie_consent.conf import conf
 from cookie_consent.consent import banner_cache
+from cookie_consent.consent.decisions import VOCABULARY
 from cookie_consent.consent.markup import on_consent_page, preferences_url, render_template
 from cookie_consent.consent.serialise import state_json
 from cookie_consent.consent.state import ConsentState, get_consent
@@ -98,6 +99,7 @@ class RootValues(NamedTuple):
     def template_context(self) -> dict[str, Any]:
         consent = self.consent
         return {
+            **VOCABULARY,  # the banner's form names its actions and method by them
             "consent": consent,
             "notice": self.notice,
             "gpc_categories": consent.refused_by_gpc,
