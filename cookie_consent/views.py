@@ -29,13 +29,12 @@ from cookie_consent.consent.body import (
 )
 from cookie_consent.consent.decisions import VOCABULARY, Answer
 from cookie_consent.consent.http import allow, error_response, safe_next, wants_json
-from cookie_consent.consent.serialise import state_json
+from cookie_consent.consent.serialise import state_json, state_response
 from cookie_consent.consent.state import (
     CURRENT,
     EXPIRED,
     MISSING,
     STALE,
-    ConsentState,
     get_consent,
     vary_on_consent,
 )
@@ -45,7 +44,7 @@ from cookie_consent.consent.store import store as store
 from cookie_consent.consent.store import store_decision
 from cookie_consent.forms import ApiDecisionForm, DecisionForm
 from cookie_consent.logs import one_line
-from cookie_consent.models import ConsentRecord
+from cookie_consent.records.recent import recent_records
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +68,6 @@ def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -
         request=request,
         logger=logger,
     )
-    return response
-
-
-def _state_response(state: ConsentState) -> JsonResponse:
-    response = JsonResponse(state_json(state))
-    vary_on_consent(response)
     return response
 
 
@@ -115,7 +108,7 @@ def api(request: HttpRequest, body: bytes) -> HttpResponse:
     """GET: the visitor's consent as JSON. POST: store a decision, answer the new state."""
     state = get_consent(request)
     if request.method == "GET":
-        return _state_response(state)
+        return state_response(state)
     try:
         fields = json_fields(body)
     except BadDecision as error:
@@ -143,22 +136,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _recent_records(state: ConsentState) -> list[ConsentRecord] | None:
-    """The visitor's last decisions, newest first; None when the database cannot say."""
-    if state.consent_id is None:
-        return []
-    try:
-        return list(ConsentRecord.objects.filter(consent_id=state.consent_id).order_by("-id")[:5])
-    except DatabaseError as error:
-        # The page is still served, without them: a degraded page, not a failed request.
-        logger.warning(
-            "Cookie consent: the consent records could not be read, the policy page shows "
-            "none (%s).",
-            one_line(error),
-        )
-        return None
-
-
 @never_cache
 @require_safe
 def policy(request: HttpRequest) -> HttpResponse:
@@ -170,7 +147,7 @@ def policy(request: HttpRequest) -> HttpResponse:
             **VOCABULARY,
             "statuses": STATUSES,
             "consent": state,
-            "records": _recent_records(state),
+            "records": recent_records(state.consent_id),
             "site": f"{request.scheme}://{request.get_host()}",
             "next": request.get_full_path(),
         },

@@ -421,7 +421,7 @@ def test_unreadable_records_are_one_warning_line(
     def fail(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("cookie_consent.views.ConsentRecord.objects.filter", fail)
+    monkeypatch.setattr("cookie_consent.records.recent.ConsentRecord.objects.filter", fail)
     with caplog.at_level(logging.INFO):
         response = client.get("/cookies/")
     assert response.status_code == 200

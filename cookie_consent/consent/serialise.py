@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cookie_consent.consent.state import ALWAYS, ConsentState
+from django.http import JsonResponse
+
+from cookie_consent.consent.state import ALWAYS, ConsentState, vary_on_consent
 
 
 def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
@@ -48,3 +50,9 @@ def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
         "gpc": state.gpc,
         "categories": categories,
     }
+
+
+def state_response(state: ConsentState) -> JsonResponse:
+    response = JsonResponse(state_json(state))
+    vary_on_consent(response)
+    return response

@@ -301,7 +301,7 @@ def test_policy_page_survives_a_database_error(
     def fail(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("down")
 
-    monkeypatch.setattr("cookie_consent.views.ConsentRecord.objects.filter", fail)
+    monkeypatch.setattr("cookie_consent.records.recent.ConsentRecord.objects.filter", fail)
     response = client.get("/cookies/")
     assert response.status_code == 200
     assert "Your past decisions cannot be shown just now." in response.text
