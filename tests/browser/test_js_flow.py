@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError
 from playwright.sync_api import Page, expect
 
+from cookie_consent.models import ConsentRecord
 from tests.browser.conftest import (
     ALL_GRANTED,
     NECESSARY,
@@ -176,7 +177,7 @@ def test_a_server_error_is_shown_and_the_banner_stays_usable(visitor: Visitor) -
     status = page.locator("#cc-banner [data-cc-status]")
 
     # The consent record cannot be written: the view answers 503 and stores nothing.
-    with mock.patch("cookie_consent.views.write_record", side_effect=DatabaseError("down")):
+    with mock.patch.object(ConsentRecord, "save", side_effect=DatabaseError("down")):
         accept.click()
         expect(status).to_have_text(SERVER_ERROR)
     assert "cookies_preferences" not in visitor.cookies()
