@@ -8,16 +8,9 @@ from django.test import Client, RequestFactory, override_settings
 
 from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.consent import cookie as consent_cookie
+from cookie_consent.consent import state as state_module
 from cookie_consent.consent.cookie import Decision
-from cookie_consent.consent.state import (
-    ALWAYS,
-    CURRENT,
-    EXPIRED,
-    MISSING,
-    STALE,
-    ConsentState,
-    read_consent,
-)
+from cookie_consent.consent.state import ConsentState, Status, read_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +48,10 @@ def test_statuses() -> None:
     catalogue = get_catalogue()
     by_slug = {c.slug: consent.status(c) for c in catalogue.categories}
     assert by_slug == {
-        "necessary": MISSING,
-        "statistics": CURRENT,
-        "first_party": STALE,
-        "third_party": EXPIRED,
+        "necessary": Status.MISSING,
+        "statistics": Status.CURRENT,
+        "first_party": Status.STALE,
+        "third_party": Status.EXPIRED,
     }
     assert consent.granted("statistics")
     assert not consent.granted("first_party")
@@ -84,7 +77,19 @@ def test_choices_for_templates() -> None:
     assert choices["statistics"].granted
     assert choices["statistics"].decided_at == datetime.fromtimestamp(NOW, timezone.utc)
     assert not choices["third_party"].granted
-    assert ALWAYS == "always"
+    assert choices["statistics"].status is Status.CURRENT
+
+
+def test_the_statuses_keep_their_values() -> None:
+    # The JSON API, the templates and the scripts read them.
+    assert {status.name: status.value for status in Status} == {
+        "MISSING": "missing",
+        "STALE": "stale",
+        "EXPIRED": "expired",
+        "CURRENT": "current",
+        "ALWAYS": "always",
+    }
+    assert all(getattr(state_module, status.name) is status for status in Status)
 
 
 @override_settings(COOKIE_CONSENT_MAX_AGE=60)
