@@ -14,14 +14,12 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.apps import apps as global_apps
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, router
 from django.db.migrations import Migration
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
 from cookie_consent.catalogue import snapshot as catalogue
-from cookie_consent.catalogue.translation import describe_duration
+from cookie_consent.catalogue.essential import EssentialCookie, essential_cookies
 from cookie_consent.conf import conf
 
 NECESSARY = "necessary"
@@ -37,16 +35,6 @@ class DefaultCategory:
     needs_consent: bool
     order: int
     consent_mode: str = ""
-
-
-@dataclass(frozen=True)
-class DefaultCookie:
-    name: str
-    function: str
-    purpose: str
-    duration: str
-    domain: str
-    path: str
 
 
 # The four cookie types of the reference policy, with its words.
@@ -115,78 +103,9 @@ REFERENCE_TEXTS = (
 )
 
 
-def settings_cookies() -> list[DefaultCookie]:
-    """The cookies Django and this app set, under the names the settings give them."""
-    cookies = []
-    installed = settings.INSTALLED_APPS
-    if "django.contrib.sessions" in installed:
-        cookies.append(
-            DefaultCookie(
-                settings.SESSION_COOKIE_NAME,
-                gettext_noop("Authentication (front and back office)"),
-                gettext_noop("To remember the user from one page to another"),
-                describe_duration(
-                    None
-                    if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
-                    else settings.SESSION_COOKIE_AGE
-                ),
-                settings.SESSION_COOKIE_DOMAIN or "",
-                settings.SESSION_COOKIE_PATH,
-            )
-        )
-    if settings.USE_I18N:
-        cookies.append(
-            DefaultCookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                gettext_noop("Language selection (front and back office)"),
-                gettext_noop("To remember the visitor's language"),
-                describe_duration(settings.LANGUAGE_COOKIE_AGE),
-                settings.LANGUAGE_COOKIE_DOMAIN or "",
-                settings.LANGUAGE_COOKIE_PATH,
-            )
-        )
-    if not settings.CSRF_USE_SESSIONS:
-        cookies.append(
-            DefaultCookie(
-                settings.CSRF_COOKIE_NAME,
-                gettext_noop("API (CSRF) (front and back office)"),
-                gettext_noop("To retrieve data via API calls"),
-                describe_duration(settings.CSRF_COOKIE_AGE),
-                settings.CSRF_COOKIE_DOMAIN or "",
-                settings.CSRF_COOKIE_PATH,
-            )
-        )
-    cookies.append(
-        DefaultCookie(
-            conf.COOKIE_NAME,
-            gettext_noop("Choices related to your cookie preferences"),
-            gettext_noop("To remember the visitor's cookie preferences"),
-            describe_duration(conf.MAX_AGE),
-            conf.COOKIE_DOMAIN or "",
-            conf.COOKIE_PATH,
-        )
-    )
-    if "django.contrib.messages" in installed and _messages_use_cookies():
-        cookies.append(
-            DefaultCookie(
-                # django.contrib.messages fixes this name; no setting changes it.
-                "messages",
-                gettext_noop("Messages shown after an action"),
-                gettext_noop("To show a confirmation or an error on the next page"),
-                describe_duration(None),
-                settings.SESSION_COOKIE_DOMAIN or "",
-                "/",
-            )
-        )
-    return cookies
-
-
-def _messages_use_cookies() -> bool:
-    from django.contrib.messages.storage.cookie import CookieStorage
-    from django.contrib.messages.storage.fallback import FallbackStorage
-
-    storage = import_string(settings.MESSAGE_STORAGE)
-    return issubclass(storage, CookieStorage | FallbackStorage)
+def settings_cookies() -> list[EssentialCookie]:
+    """The essential cookies this project sets: those the default catalogue declares."""
+    return [cookie for cookie in essential_cookies() if cookie.set_by_project()]
 
 
 def declare_default_catalogue(

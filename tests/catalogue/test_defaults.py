@@ -10,6 +10,7 @@ from django.db.migrations import Migration
 from django.test import override_settings
 
 from cookie_consent.catalogue.defaults import declare_default_catalogue, settings_cookies
+from cookie_consent.catalogue.essential import essential_cookies, essential_names
 from cookie_consent.models import Cookie, CookieCategory
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,23 @@ def names() -> list[str]:
 @override_settings(CSRF_USE_SESSIONS=True, USE_I18N=False)
 def test_cookies_django_does_not_set_are_not_declared() -> None:
     assert names() == ["sessionid", "cookies_preferences", "messages"]
+
+
+@override_settings(CSRF_USE_SESSIONS=True, USE_I18N=False)
+def test_one_table_of_essential_cookies() -> None:
+    # The middleware lets every name of the table through; the default catalogue
+    # declares, from the same table, those the project sets.
+    assert essential_names() == {
+        "sessionid",
+        "django_language",
+        "csrftoken",
+        "cookies_preferences",
+        "messages",
+    }
+    assert [cookie.name for cookie in essential_cookies() if cookie.name not in names()] == [
+        "django_language",
+        "csrftoken",
+    ]
 
 
 @override_settings(MESSAGE_STORAGE="django.contrib.messages.storage.session.SessionStorage")
