@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.db import DatabaseError
@@ -29,7 +28,7 @@ from cookie_consent.consent.body import (
 )
 from cookie_consent.consent.decisions import VOCABULARY, Answer
 from cookie_consent.consent.http import allow, error_response, safe_next, wants_json
-from cookie_consent.consent.serialise import state_json, state_response
+from cookie_consent.consent.serialise import state_response
 from cookie_consent.consent.state import (
     CURRENT,
     EXPIRED,
@@ -74,16 +73,15 @@ def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -
 def _store(request: HttpRequest, answer: Answer, *, redirect_to: str | None) -> HttpResponse:
     """Store ``answer``; answer with a 303 to ``redirect_to``, or the new state in JSON."""
     response = (
-        JsonResponse({}) if redirect_to is None else HttpResponseRedirect(redirect_to, status=303)
+        HttpResponse(content_type="application/json")
+        if redirect_to is None
+        else HttpResponseRedirect(redirect_to, status=303)
     )
     try:
         new = store_decision(request, response, answer)
     except DatabaseError as error:
         return _unavailable(request, error, as_json=redirect_to is None)
-    if redirect_to is None:
-        response.content = json.dumps(state_json(new)).encode()
-        vary_on_consent(response)
-    return response
+    return response if redirect_to is not None else state_response(new, response)
 
 
 @never_cache

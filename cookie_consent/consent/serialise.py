@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.http import JsonResponse
+from django.http import HttpResponse
 
 from cookie_consent.consent.state import ALWAYS, ConsentState, vary_on_consent
 
@@ -52,7 +53,14 @@ def state_json(state: ConsentState, *, details: bool = True) -> dict[str, Any]:
     }
 
 
-def state_response(state: ConsentState) -> JsonResponse:
-    response = JsonResponse(state_json(state))
+def state_response(state: ConsentState, response: HttpResponse | None = None) -> HttpResponse:
+    """The JSON API's answer: ``state``, varying on what it is read from.
+
+    ``response``, when given, was made before a decision to carry the consent cookie the
+    decision sets: it becomes the answer.
+    """
+    if response is None:
+        response = HttpResponse(content_type="application/json")
+    response.content = json.dumps(state_json(state)).encode()
     vary_on_consent(response)
     return response
