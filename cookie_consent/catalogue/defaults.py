@@ -9,6 +9,9 @@ deleted elsewhere comes back.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +23,11 @@ from django.utils.translation import gettext_noop
 
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.catalogue.essential import EssentialCookie, essential_cookies
+from cookie_consent.catalogue.loading import CatalogueFileError, load_catalogue
 from cookie_consent.conf import conf
+
+# The documented logger name of the catalogue.
+logger = logging.getLogger("cookie_consent.catalogue")
 
 NECESSARY = "necessary"
 INITIAL_MIGRATION = ("cookie_consent", "0001_initial")
@@ -116,7 +123,11 @@ def declare_default_catalogue(
     plan: list[tuple[Migration, bool]] | None = None,
     **kwargs: Any,
 ) -> None:
-    """The ``post_migrate`` handler: see the module docstring."""
+    """The ``post_migrate`` handler: see the module docstring.
+
+    It decides what is missing and leaves the writing to the catalogue loader, the one
+    writer of catalogue rows, which checks every row as ``cookie_consent_load`` does.
+    """
     try:
         category_model = apps.get_model("cookie_consent", "CookieCategory")
         cookie_model = apps.get_model("cookie_consent", "Cookie")
@@ -124,26 +135,23 @@ def declare_default_catalogue(
         return
     if not router.allow_migrate_model(using, category_model):
         return
-    categories = category_model._default_manager.using(using)
-    if _is_first_install(plan, categories):
-        for default in CATEGORIES:
-            categories.get_or_create(slug=default.slug, defaults=_category_fields(default))
-    necessary, _ = categories.get_or_create(
-        slug=NECESSARY, defaults=_category_fields(CATEGORIES[0])
+    load = functools.partial(
+        load_catalogue,
+        category_model=category_model,
+        cookie_model=cookie_model,
+        using=using,
+        source="the default catalogue",
     )
-    cookies = cookie_model._default_manager.using(using)
+    categories = category_model._default_manager.using(using)
+    wanted = CATEGORIES if _is_first_install(plan, categories) else CATEGORIES[:1]
+    stored = set(categories.values_list("slug", flat=True))
+    missing = [_category_data(default) for default in wanted if default.slug not in stored]
+    if missing:
+        load(missing)
+    declared = set(cookie_model._default_manager.using(using).values_list("name", flat=True))
     for cookie in settings_cookies():
-        if not cookies.filter(name=cookie.name).exists():
-            cookies.create(
-                category=necessary,
-                name=cookie.name,
-                provider=conf.DEFAULT_PROVIDER,
-                function=cookie.function,
-                purpose=cookie.purpose,
-                duration=cookie.duration,
-                domain=cookie.domain,
-                path=cookie.path,
-            )
+        if cookie.name not in declared:
+            _declare(load, cookie)
     # Historical models send signals our receivers do not recognise.
     catalogue.invalidate(using)
 
@@ -157,8 +165,9 @@ def _is_first_install(plan: list[tuple[Migration, bool]] | None, categories: Any
     )
 
 
-def _category_fields(default: DefaultCategory) -> dict[str, Any]:
+def _category_data(default: DefaultCategory) -> dict[str, Any]:
     return {
+        "slug": default.slug,
         "name": default.name,
         "description": default.description,
         "required": default.required,
@@ -166,3 +175,30 @@ def _category_fields(default: DefaultCategory) -> dict[str, Any]:
         "order": default.order,
         "consent_mode": default.consent_mode,
     }
+
+
+def _declare(load: Callable[[list[dict[str, Any]]], Any], cookie: EssentialCookie) -> None:
+    """Declare one essential cookie in ``necessary``, or log why the rules refuse it.
+
+    One load per cookie, and a refusal never fails ``migrate``: the middleware lets the
+    cookie through anyway, and the other cookies are still declared. (A refusal takes a
+    catalogue an admin changed, e.g. ``necessary`` made a category that needs consent.)
+    """
+    data = {
+        "name": cookie.name,
+        "provider": conf.DEFAULT_PROVIDER,
+        "function": cookie.function,
+        "purpose": cookie.purpose,
+        "duration": cookie.duration,
+        "domain": cookie.domain,
+        "path": cookie.path,
+    }
+    try:
+        load([{"slug": NECESSARY, "cookies": [data]}])
+    except CatalogueFileError as error:
+        logger.warning(
+            "Cookie catalogue: %r, a cookie the settings name, is not declared in %r: %s",
+            cookie.name,
+            NECESSARY,
+            "; ".join(problem.split(": ", 1)[-1] for problem in error.problems),
+        )

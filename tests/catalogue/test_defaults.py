@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -9,9 +10,12 @@ from django.core.management import call_command
 from django.db.migrations import Migration
 from django.test import override_settings
 
+from cookie_consent.catalogue import defaults
 from cookie_consent.catalogue.defaults import declare_default_catalogue, settings_cookies
 from cookie_consent.catalogue.essential import essential_cookies, essential_names
+from cookie_consent.catalogue.loading import load_catalogue
 from cookie_consent.models import Cookie, CookieCategory
+from tests.factories import make_cookie
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +99,41 @@ def test_deleted_necessary_category_comes_back_with_its_cookies() -> None:
     necessary = CookieCategory.objects.get(slug="necessary")
     assert necessary.required
     assert necessary.cookies.count() == 5
+
+
+def test_rows_are_written_by_the_catalogue_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: list[list[str]] = []
+
+    def spy(categories: list[dict[str, Any]], **kwargs: Any) -> Any:
+        loaded.append([c["slug"] for c in categories])
+        return load_catalogue(categories, **kwargs)
+
+    monkeypatch.setattr(defaults, "load_catalogue", spy)
+    CookieCategory.objects.all().delete()
+    migrate(INITIAL)
+    assert (
+        loaded == [["necessary", "statistics", "first_party", "third_party"]] + [["necessary"]] * 5
+    )
+    assert len(catalogue_rows()) == 5
+
+
+@override_settings(SESSION_COOKIE_NAME="my_session")
+def test_a_cookie_the_rules_refuse_is_logged_and_migrate_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An admin declared a pattern under statistics that the renamed session cookie,
+    # required, would match: the rules refuse it; the other cookies are still declared.
+    make_cookie(category=CookieCategory.objects.get(slug="statistics"), name="my_*")
+    Cookie.objects.filter(name="messages").delete()
+    with caplog.at_level(logging.WARNING, logger="cookie_consent.catalogue"):
+        migrate()
+    assert ("necessary", "my_session") not in catalogue_rows()
+    assert ("necessary", "messages") in catalogue_rows()
+    assert [r.getMessage() for r in caplog.records] == [
+        "Cookie catalogue: 'my_session', a cookie the settings name, is not declared in "
+        "'necessary': The pattern “my_*” matches “my_session”, a cookie of a required "
+        "category; narrow the pattern or move the cookie."
+    ]
 
 
 def test_flush_of_an_empty_database_seeds_it() -> None:
