@@ -28,6 +28,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from cookie_consent.catalogue import snapshot as catalogue
+from cookie_consent.consent.http import wants_json
 from cookie_consent.consent.state import consent_was_read, get_consent, vary_on_consent
 from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.inbound import settle_exemption, strip_request
@@ -128,7 +129,7 @@ def unavailable(request: HttpRequest, error: catalogue.CatalogueUnavailable) -> 
         message = _(
             "The site cannot load its cookie settings just now. Please try again in a minute."
         )
-        if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        if wants_json(request):  # as the decision views judge it
             response: HttpResponse = JsonResponse({"error": message}, status=503)
         else:
             page = render_to_string("cookie_consent/unavailable.html", {"message": message})

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import iscoroutinefunction
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, RequestFactory
 
+from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.consent.state import ConsentState, consent_was_read
 from cookie_consent.middleware import CookieConsentMiddleware
 
@@ -107,3 +109,31 @@ async def test_async_path_with_a_fresh_snapshot_reads_nothing(rf: RequestFactory
     # Second request: the snapshot is fresh, nothing is refreshed before the view.
     response = await middleware(rf.get("/"))
     assert response.content == b"False"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "accept", "json"),
+    [
+        ("application/x-www-form-urlencoded", "*/*", False),
+        ("application/x-www-form-urlencoded", "application/json", True),
+        # A JSON body with no Accept: the decision views answer it in JSON, so does the 503.
+        ("application/json", None, True),
+    ],
+)
+def test_an_outage_answers_in_json_when_the_views_would(
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    content_type: str,
+    accept: str | None,
+    json: bool,
+) -> None:
+    def database_down() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(catalogue, "load_categories", database_down)
+    headers = {"Accept": accept} if accept else {}
+    response = client.post(
+        "/cookies/api/", "action=reject_all", content_type=content_type, headers=headers
+    )
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json") is json
