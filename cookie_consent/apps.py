@@ -1,7 +1,9 @@
 """The app's configuration: what it connects and registers once Django has loaded it.
 
-Everything is registered here, explicitly, rather than by importing a module for its
-side effects: this is the list of the app's checks and signal receivers.
+Checks and signal receivers are registered here, explicitly, rather than by importing a
+module for its side effects. Not yet all receivers: those of catalogue/snapshot.py,
+catalogue/essential.py and enforcement/exemption.py still connect by decorator, when
+their module is imported.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class CookieConsentConfig(AppConfig):
 
     def _connect_receivers(self) -> None:
         from cookie_consent import conf
-        from cookie_consent.catalogue import defaults, snapshot  # noqa: F401  (registers)
+        from cookie_consent.catalogue import defaults, snapshot  # noqa: F401  (its decorators)
         from cookie_consent.consent import banner_cache
 
         # A connected function is connected once, however often ready() runs (tests that
