@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 
@@ -59,3 +63,17 @@ def logged(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
         for r in caplog.records
         if r.levelno == level and r.name == "cookie_consent.catalogue"
     ]
+
+
+def load(tmp_path: Path, content: Any, *args: str) -> str:
+    path = tmp_path / "catalogue.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    out = io.StringIO()
+    call_command("cookie_consent_load", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def load_error(tmp_path: Path, content: Any) -> str:
+    with pytest.raises(CommandError) as error:
+        load(tmp_path, content)
+    return str(error.value)

@@ -10,29 +10,12 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from cookie_consent.catalogue.loading import (
-    REFERENCE_CATALOGUE,
-    CatalogueFileError,
-    parse_catalogue,
-)
+from cookie_consent.catalogue.loading import REFERENCE_CATALOGUE
 from cookie_consent.models import Cookie, CookieCategory
+from tests.catalogue.conftest import load, load_error
 from tests.reference import REFERENCE_ROWS
 
 pytestmark = pytest.mark.django_db
-
-
-def load(tmp_path: Path, content: Any, *args: str) -> str:
-    path = tmp_path / "catalogue.json"
-    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
-    out = io.StringIO()
-    call_command("cookie_consent_load", str(path), *args, stdout=out)
-    return out.getvalue()
-
-
-def load_error(tmp_path: Path, content: Any) -> str:
-    with pytest.raises(CommandError) as error:
-        load(tmp_path, content)
-    return str(error.value)
 
 
 def snapshot() -> list[tuple[Any, ...]]:
@@ -106,46 +89,6 @@ def test_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Cookie.objects.filter(name="_ga").exists()
 
 
-def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
-    message = load_error(tmp_path, '{\n  "categories": [\n    {"slug": }\n  ]\n}')
-    assert "catalogue.json cannot be loaded:" in message
-    assert "line 3, column 14: invalid JSON: Expecting value" in message
-
-
-def test_every_problem_is_reported_with_its_line_and_field(tmp_path: Path) -> None:
-    content = """{
-  "categories": [
-    {
-      "slug": "statistics",
-      "name": "Statistics",
-      "required": "yes",
-      "colour": "blue",
-      "cookies": [
-        {"name": "_ga"},
-        {"provider": "Google"},
-        {"name": "bad name", "path": 3}
-      ]
-    },
-    {"name": "No slug"},
-    "not an object",
-    {"slug": "x", "name": "X", "order": true}
-  ]
-}"""
-    message = load_error(tmp_path, content)
-    problems = message.splitlines()[1:]
-    assert [p.strip() for p in problems] == [
-        "line 3, categories[0].colour: unknown field; expected one of "
-        "['consent_mode', 'cookies', 'description', 'honors_gpc', 'name', 'needs_consent', "
-        "'order', 'required', 'slug', 'translations']",
-        "line 3, categories[0].required: expected true or false",
-        "line 10, categories[0].cookies[1].name: this field is required",
-        "line 11, categories[0].cookies[2].path: expected a string",
-        "line 14, categories[1].slug: this field is required",
-        "categories[2]: expected an object {…}",
-        "line 16, categories[3].order: expected a whole number",
-    ]
-
-
 def test_model_rules_are_reported_and_nothing_is_half_loaded(tmp_path: Path) -> None:
     before = snapshot()
     content = {
@@ -213,18 +156,6 @@ def test_a_cookie_the_site_needs_stays_free_of_consent(tmp_path: Path) -> None:
     ) in load_error(tmp_path, content)
 
 
-@pytest.mark.parametrize(
-    ("content", "problem"),
-    [
-        ("[]", "$: expected an object {…}"),
-        ("{}", "line 1, $.categories: this field is required"),
-        ('{"categories": {}}', "line 1, $.categories: expected a list"),
-    ],
-)
-def test_top_level_shape(tmp_path: Path, content: str, problem: str) -> None:
-    assert problem in load_error(tmp_path, content)
-
-
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match=r"Cannot read .*missing.json: No such file"):
         call_command("cookie_consent_load", str(tmp_path / "missing.json"))
@@ -235,12 +166,6 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     path.write_bytes('{"categories": [{"slug": "é"}]}'.encode("latin-1"))
     with pytest.raises(CommandError, match="is not UTF-8 text"):
         call_command("cookie_consent_load", str(path))
-
-
-def test_parse_error_lists_problems() -> None:
-    with pytest.raises(CatalogueFileError) as error:
-        parse_catalogue("{}", "inline")
-    assert error.value.problems == ["line 1, $.categories: this field is required"]
 
 
 def test_data_migrations_find_the_loader_at_its_older_path() -> None:
