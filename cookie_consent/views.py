@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import DatabaseError
 from django.http import (
@@ -34,6 +35,7 @@ from cookie_consent.consent.state import (
     EXPIRED,
     MISSING,
     STALE,
+    ConsentState,
     get_consent,
     vary_on_consent,
 )
@@ -117,41 +119,39 @@ def api(request: HttpRequest, body: bytes) -> HttpResponse:
     return _store(request, form.answer(), redirect_to=None)
 
 
+def _consent_page(
+    request: HttpRequest, template: str, state: ConsentState, **context: Any
+) -> HttpResponse:
+    """``template`` with the visitor's consent and the vocabulary, varying on the consent."""
+    response = render(request, template, {**VOCABULARY, "consent": state, **context})
+    vary_on_consent(response)
+    return response
+
+
 @never_cache
 @require_safe
 def preferences(request: HttpRequest) -> HttpResponse:
-    state = get_consent(request)
-    response = render(
+    return _consent_page(
         request,
         "cookie_consent/preferences.html",
-        {
-            **VOCABULARY,
-            "consent": state,
-            "next": safe_next(request, request.GET.get("next"), request.headers.get("Referer")),
-        },
+        get_consent(request),
+        next=safe_next(request, request.GET.get("next"), request.headers.get("Referer")),
     )
-    vary_on_consent(response)
-    return response
 
 
 @never_cache
 @require_safe
 def policy(request: HttpRequest) -> HttpResponse:
     state = get_consent(request)
-    response = render(
+    return _consent_page(
         request,
         "cookie_consent/policy.html",
-        {
-            **VOCABULARY,
-            "statuses": STATUSES,
-            "consent": state,
-            "records": recent_records(state.consent_id),
-            "site": f"{request.scheme}://{request.get_host()}",
-            "next": request.get_full_path(),
-        },
+        state,
+        statuses=STATUSES,
+        records=recent_records(state.consent_id),
+        site=f"{request.scheme}://{request.get_host()}",
+        next=request.get_full_path(),
     )
-    vary_on_consent(response)
-    return response
 
 
 @require_safe

@@ -50,11 +50,14 @@ def json_error(response: Response, status: int) -> str:
     return error
 
 
-def assert_one_line(caplog: pytest.LogCaptureFixture, level: str, message: str) -> None:
+def assert_one_line(
+    caplog: pytest.LogCaptureFixture, level: str, message: str, *, logger: str | None = None
+) -> None:
     """The request logged exactly one record, at ``level``, without a traceback."""
     [record] = caplog.records
     assert (record.levelname, record.getMessage()) == (level, message)
     assert record.exc_info is None
+    assert logger is None or record.name == logger
 
 
 # 5. Deep JSON
@@ -403,13 +406,13 @@ def test_unavailable_is_one_error_line(
     with caplog.at_level(logging.INFO):
         response = Client().post(url, {"action": "accept_all"}, **kwargs)
     assert response.status_code == 503
-    [record] = caplog.records
-    assert (record.name, record.levelname) == ("cookie_consent.views", "ERROR")
-    assert record.exc_info is None
-    assert record.getMessage() == (
+    assert_one_line(
+        caplog,
+        "ERROR",
         "Cookie consent: the consent record could not be written, nothing was stored "
         "(OperationalError: connection to server failed: Connection refused "
-        f'Is it "up"?): {url}'
+        f'Is it "up"?): {url}',
+        logger="cookie_consent.views",
     )
 
 
@@ -425,10 +428,10 @@ def test_unreadable_records_are_one_warning_line(
     with caplog.at_level(logging.INFO):
         response = client.get("/cookies/")
     assert response.status_code == 200
-    [record] = caplog.records
-    assert (record.name, record.levelname) == ("cookie_consent.views", "WARNING")
-    assert record.exc_info is None
-    assert record.getMessage() == (
+    assert_one_line(
+        caplog,
+        "WARNING",
         "Cookie consent: the consent records could not be read, the policy page shows none "
-        "(OperationalError: server closed the connection unexpectedly)."
+        "(OperationalError: server closed the connection unexpectedly).",
+        logger="cookie_consent.views",
     )

@@ -25,15 +25,14 @@ def defaults(
 
 
 def test_everything_but_necessary_is_denied_before_a_decision(client: Client) -> None:
+    advertising = ("ad_storage", "ad_user_data", "ad_personalization")
+    denied = (*advertising, "analytics_storage", "personalization_storage")
+    # The necessary category's types only.
+    granted = ("functionality_storage", "security_storage")
     assert defaults(client) == {
         "default": {
-            "ad_storage": "denied",
-            "ad_user_data": "denied",
-            "ad_personalization": "denied",
-            "analytics_storage": "denied",
-            "functionality_storage": "granted",
-            "personalization_storage": "denied",
-            "security_storage": "granted",
+            **dict.fromkeys(denied, "denied"),
+            **dict.fromkeys(granted, "granted"),
             "wait_for_update": 500,
         },
         "set": {},
