@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
 from django.db import DatabaseError
 
 from cookie_consent.conf import conf
 from cookie_consent.logs import one_line
+
+if TYPE_CHECKING:
+    from cookie_consent.catalogue.values import Catalogue
 
 # The documented logger name, older than this module.
 logger = logging.getLogger("cookie_consent.catalogue")
@@ -86,6 +89,13 @@ def clear() -> None:
     """Forget both outages: whatever failed is asked again at once, and logged again."""
     database.clear()
     cache.clear()
+
+
+def keep(current: Catalogue | None, cause: DatabaseError | None = None) -> Catalogue:
+    """The snapshot to serve while the database is out, or :class:`CatalogueUnavailable`."""
+    if current is None:
+        raise CatalogueUnavailable(database.retry_at - time.monotonic()) from cause
+    return current
 
 
 def database_failed(has_snapshot: bool, error: DatabaseError) -> None:

@@ -133,7 +133,7 @@ def _refresh_shared(now: float) -> Catalogue:
         # Another thread refreshed it while this one waited for the lock.
         return current  # type: ignore[return-value]
     if outages.database.waiting(now):
-        return _keep(current)
+        return outages.keep(current)
     generation = _shared_generation()
     if current is not None and generation is not None and current.generation == generation:
         catalogue = current
@@ -142,16 +142,9 @@ def _refresh_shared(now: float) -> Catalogue:
             catalogue = _shared_snapshot(generation) or _build(generation)
         except DatabaseError as error:
             outages.database_failed(current is not None, error)
-            return _keep(current, error)
+            return outages.keep(current, error)
     _local.state = (catalogue, now)
     return catalogue
-
-
-def _keep(current: Catalogue | None, cause: DatabaseError | None = None) -> Catalogue:
-    """The snapshot to serve while the database is out, or :class:`CatalogueUnavailable`."""
-    if current is None:
-        raise CatalogueUnavailable(outages.database.retry_at - time.monotonic()) from cause
-    return current
 
 
 def is_process_local_cache(alias: str) -> bool:
