@@ -12,9 +12,8 @@ uncommitted edit included) into a snapshot of its own, and publishes nothing. Th
 gives the shared cache a new generation; a rollback leaves it as it was, and the thread's
 next read goes back to the process's snapshot.
 
-When the database or the cache fails, the process keeps the snapshot it has (see
-``outages``). One thread per process asks at a time; the others keep the snapshot
-meanwhile, so a server that hangs holds one request, not every one.
+When the database or the cache fails, the process keeps its snapshot (``outages``). One
+thread per process asks at a time, so a server that hangs holds one request, not all.
 """
 
 from __future__ import annotations
@@ -32,6 +31,8 @@ from django.dispatch import receiver
 
 from cookie_consent.catalogue import outages
 from cookie_consent.catalogue.edits import rows_written
+
+# Re-exported: the snapshot's readers have imported them from here.
 from cookie_consent.catalogue.outages import CatalogueUnavailable as CatalogueUnavailable
 from cookie_consent.catalogue.rows import load_categories as load_categories
 from cookie_consent.catalogue.values import Catalogue as Catalogue
@@ -65,7 +66,6 @@ class _ThreadEdit(threading.local):
 
 
 _edit = _ThreadEdit()
-
 
 # Held by the one thread of the process that asks the cache or the database.
 _refreshing = threading.Lock()
@@ -187,9 +187,24 @@ def _new_token() -> str:
 
 
 def forget_local() -> None:
-    """Drop this process's snapshot; the next read asks the cache or the database."""
+    """Drop this process's snapshot; the next read asks the cache or the database.
+
+    Also the hook for a test that starts afresh (docs/catalogue.rst, "Testing").
+    """
     _local.state = (None, 0.0)
     outages.clear()
+
+
+def set_local(catalogue: Catalogue | None = None) -> Catalogue:
+    """Make ``catalogue`` this process's snapshot, fresh from now: a hook for tests.
+
+    By default, this thread's rows, uncommitted ones included, for other threads to read
+    (docs/catalogue.rst, "Testing"). Nothing is published to the shared cache.
+    """
+    if catalogue is None:
+        catalogue = Catalogue(load_categories())
+    _local.state = (catalogue, time.monotonic())
+    return catalogue
 
 
 def _catalogue_connection(using: str | None = None) -> Any:

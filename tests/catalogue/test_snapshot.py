@@ -24,6 +24,16 @@ def statistics() -> CookieCategory:
     return CookieCategory.objects.get(slug="statistics")
 
 
+def test_set_local_gives_the_process_this_threads_rows(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    make_cookie(category=statistics(), name="_ga")  # uncommitted: the test's transaction
+    snapshot = catalogue.set_local()
+    assert snapshot.category_of("_ga") is not None
+    with django_assert_num_queries(0):
+        assert get_catalogue() is snapshot
+
+
 def test_steady_state_reads_make_no_query(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
@@ -119,11 +129,9 @@ class TestSharedCache:
 
     def test_edit_elsewhere_is_seen_after_the_interval(self, clock: Clock) -> None:
         first = get_catalogue()
-        # Another process's commit: a new generation in the shared cache only.
-        catalogue._publish_new_generation()
-        catalogue._local.state = (first, clock.now)
+        # Another process's commit: its rows and a new generation, and not its snapshot.
         Cookie.objects.filter(name="csrftoken").delete()
-        catalogue._local.state = (first, clock.now)
+        catalogue.set_local(first)
         clock.now += 4
         assert get_catalogue() is first
         clock.now += 2
@@ -176,7 +184,7 @@ class TestSharedCache:
             make_cookie(category=statistics(), name="_ga")
             assert get_catalogue().category_of("_ga") is not None
             # What a refresh in another thread of this process leaves behind.
-            catalogue._local.state = (committed, clock.now)
+            catalogue.set_local(committed)
             assert get_catalogue().category_of("_ga") is not None
         assert get_catalogue().category_of("_ga") is not None
 
