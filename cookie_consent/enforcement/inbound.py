@@ -11,8 +11,8 @@ from cookie_consent.catalogue import names
 from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.consent.state import get_consent
 from cookie_consent.decorators import exempt_views
-from cookie_consent.enforcement import undeclared
 from cookie_consent.enforcement.checkpoint import Checkpoint
+from cookie_consent.enforcement.directions import Direction
 from cookie_consent.enforcement.exemption import is_exempt
 from cookie_consent.enforcement.verdicts import allowed_recording_undeclared
 
@@ -62,7 +62,7 @@ def _strip(request: HttpRequest, checkpoint: Checkpoint) -> None:
     refused = checkpoint.refused = frozenset(
         name
         for name in checkpoint.names
-        if not allowed_recording_undeclared(state, name, undeclared.REQUEST, path)
+        if not allowed_recording_undeclared(state, name, Direction.REQUEST, path)
     )
     # The response phase reuses these verdicts unless a decision changes the state.
     checkpoint.judged_by = state

@@ -12,8 +12,8 @@ from django.http.response import HttpResponseBase
 from cookie_consent.catalogue import names
 from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.consent.state import ConsentState, get_consent
-from cookie_consent.enforcement import undeclared
 from cookie_consent.enforcement.checkpoint import Checkpoint
+from cookie_consent.enforcement.directions import Direction
 from cookie_consent.enforcement.expiry import deletion_variants_for, expire, is_deletion
 from cookie_consent.enforcement.verdicts import (
     allowed,
@@ -33,7 +33,7 @@ def enforce_response(
     # The state after the view: a decision made by this request already counts.
     state, path = get_consent(request), request.path
     for key, name in outgoing:
-        if not allowed_recording_undeclared(state, name, undeclared.RESPONSE, path):
+        if not allowed_recording_undeclared(state, name, Direction.RESPONSE, path):
             del response.cookies[key]
     if raw and not raw_allowed_recording_undeclared(state, raw, path):
         del response.headers["Set-Cookie"]

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-REQUEST, RESPONSE = "request", "response"
+from cookie_consent.enforcement.directions import Direction
+
 # Per process: names received, names set by the server, names held back (each at most).
 MAX_PENDING = 1000
 
@@ -119,7 +120,7 @@ class Tally:
         self.set_by_server: dict[str, Sighting] = {}
 
     def see(self, name: str, direction: str, now: datetime, path: str) -> None:
-        if direction == REQUEST:
+        if direction == Direction.REQUEST:
             self.received.see(name, now, path)
             return
         sighting = self.set_by_server.get(name)
@@ -131,8 +132,10 @@ class Tally:
 
     def take(self) -> dict[Key, Sighting]:
         """Everything to write, the tally emptied."""
-        batch = {(name, REQUEST): s for name, s in self.received.sightings.items()}
-        batch.update({(name, RESPONSE): s for name, s in self.set_by_server.items()})
+        batch: dict[Key, Sighting] = {
+            (name, Direction.REQUEST): s for name, s in self.received.sightings.items()
+        }
+        batch.update({(name, Direction.RESPONSE): s for name, s in self.set_by_server.items()})
         for key, sighting in self.held.items():
             if key in batch:
                 batch[key].add(sighting)
@@ -148,14 +151,14 @@ class Tally:
         self.held = dict(ranked[:MAX_PENDING])
 
     def names(self) -> set[Key]:
-        received = {(name, REQUEST) for name in self.received.sightings}
-        set_by_server = {(name, RESPONSE) for name in self.set_by_server}
+        received = {(name, Direction.REQUEST) for name in self.received.sightings}
+        set_by_server = {(name, Direction.RESPONSE) for name in self.set_by_server}
         return received | set_by_server | set(self.held)
 
 
 def precedence(key: Key, sighting: Sighting) -> tuple[bool, int]:
     """Sort key: names the server sets first (a client cannot make them up), then the most seen."""
-    return (key[1] != RESPONSE, -sighting.count)
+    return (key[1] != Direction.RESPONSE, -sighting.count)
 
 
 # The process's tally, which requests share; the functions below are its only users.

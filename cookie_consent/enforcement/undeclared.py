@@ -25,12 +25,10 @@ from django.utils import timezone
 from cookie_consent.conf import conf
 from cookie_consent.enforcement import flusher, tally
 from cookie_consent.enforcement.flusher import stop_flusher
-from cookie_consent.enforcement.tally import REQUEST, RESPONSE, Key
+from cookie_consent.enforcement.tally import Key
 from cookie_consent.enforcement.writer import flush
 
 __all__ = [
-    "REQUEST",
-    "RESPONSE",
     "flush",
     "flusher_thread",
     "forget_pending",

@@ -18,6 +18,7 @@ from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.conf import conf
 from cookie_consent.consent.state import ConsentState
 from cookie_consent.enforcement import undeclared
+from cookie_consent.enforcement.directions import Direction
 from cookie_consent.enforcement.expiry import deletes, is_deletion
 
 
@@ -30,7 +31,7 @@ def allowed(state: ConsentState, name: str) -> bool:
 
 
 def allowed_recording_undeclared(
-    state: ConsentState, name: str, direction: str, path: str
+    state: ConsentState, name: str, direction: Direction, path: str
 ) -> bool:
     """:func:`allowed`; an undeclared name is also counted, as seen in ``direction``."""
     category = state.catalogue.category_of(name)
@@ -61,6 +62,6 @@ def raw_allowed_recording_undeclared(state: ConsentState, header: str, path: str
         judged.add(names.set_cookie_name(header))
     essentials = essential_names()
     return all(
-        name in essentials or allowed_recording_undeclared(state, name, undeclared.RESPONSE, path)
+        name in essentials or allowed_recording_undeclared(state, name, Direction.RESPONSE, path)
         for name in judged
     )

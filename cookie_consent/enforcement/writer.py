@@ -18,7 +18,8 @@ from django.db.models import F
 
 from cookie_consent.conf import conf
 from cookie_consent.enforcement import tally
-from cookie_consent.enforcement.tally import REQUEST, RESPONSE, Key, Sighting, precedence
+from cookie_consent.enforcement.directions import Direction
+from cookie_consent.enforcement.tally import Key, Sighting, precedence
 
 # The documented logger name, older than this module.
 logger = logging.getLogger("cookie_consent.undeclared")
@@ -93,13 +94,15 @@ def _replace(
 
     if not contenders:
         return [], []
-    rows = UndeclaredCookie.objects.filter(direction=REQUEST).order_by("count", "last_seen")
+    rows = UndeclaredCookie.objects.filter(direction=Direction.REQUEST).order_by(
+        "count", "last_seen"
+    )
     places = [
         (pk, count)
         for pk, name, count in rows.values_list("pk", "name", "count")[
             : surplus + len(contenders) + len(known)
         ]
-        if (name, REQUEST) not in known  # this write adds to them
+        if (name, Direction.REQUEST) not in known  # this write adds to them
     ]
     # Rows beyond the cap, written by processes that found room at the same moment, go first.
     deleted = [pk for pk, _ in places[:surplus]]
@@ -107,7 +110,7 @@ def _replace(
     place = next(free_places, None)
     replacing, turned_away = [], []
     for key in contenders:
-        if place is not None and (key[1] == RESPONSE or place[1] < batch[key].count):
+        if place is not None and (key[1] == Direction.RESPONSE or place[1] < batch[key].count):
             deleted.append(place[0])
             replacing.append(key)
             place = next(free_places, None)
@@ -193,7 +196,7 @@ def _warn(name: str, direction: str, sighting: Sighting) -> None:
         "(admin: Cookie consent > Undeclared cookies > “Declare in a category”); until then "
         "it is %s.",
         name,
-        "sent by the browser" if direction == REQUEST else "set by the server",
+        "sent by the browser" if direction == Direction.REQUEST else "set by the server",
         sighting.path,
         "stripped" if conf.UNDECLARED == "strip" else "let through",
     )

@@ -14,13 +14,14 @@ from django.utils import timezone
 
 import tests.urls
 from cookie_consent.enforcement import tally, undeclared, writer
+from cookie_consent.enforcement.directions import Direction
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 
 pytestmark = pytest.mark.django_db
 
 
 def test_names_too_long_are_not_tallied() -> None:
-    undeclared.seen("x" * 256, undeclared.REQUEST, "/")
+    undeclared.seen("x" * 256, Direction.REQUEST, "/")
     assert undeclared.pending_names() == set()
 
 
@@ -29,11 +30,11 @@ def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally(
 ) -> None:
     monkeypatch.setattr(tally, "MAX_PENDING", 2)
     for name in ("_real", "_real", "_junk1", "_junk2"):
-        undeclared.seen(name, undeclared.REQUEST, "/")
+        undeclared.seen(name, Direction.REQUEST, "/")
     # "_junk2" took the place of "_junk1", the name seen least; "_real" kept its own.
     assert undeclared.pending_names() == {("_real", "request"), ("_junk2", "request")}
-    undeclared.seen("_junk3", undeclared.REQUEST, "/")
-    undeclared.seen("_real", undeclared.REQUEST, "/")
+    undeclared.seen("_junk3", Direction.REQUEST, "/")
+    undeclared.seen("_real", Direction.REQUEST, "/")
     assert ("_real", "request") in undeclared.pending_names()
     assert len(undeclared.pending_names()) == 2
     undeclared.flush()
@@ -46,9 +47,9 @@ def test_names_the_server_sets_are_tallied_apart_and_bounded(
 ) -> None:
     monkeypatch.setattr(tally, "MAX_PENDING", 2)
     for name in ("_set1", "_set2", "_set3", "_set1"):
-        undeclared.seen(name, undeclared.RESPONSE, "/")
+        undeclared.seen(name, Direction.RESPONSE, "/")
     for number in range(10):
-        undeclared.seen(f"_junk{number}", undeclared.REQUEST, "/")
+        undeclared.seen(f"_junk{number}", Direction.REQUEST, "/")
     pending = undeclared.pending_names()
     assert {name for name, direction in pending if direction == "response"} == {"_set1", "_set2"}
     assert len(pending) == 4
@@ -58,10 +59,10 @@ def test_names_the_server_sets_are_tallied_apart_and_bounded(
 
 def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("a", "b", "c"):
-        undeclared.seen(name, undeclared.REQUEST, "/")
+        undeclared.seen(name, Direction.REQUEST, "/")
     assert undeclared.flush() == 3
     for name in ("a", "b", "c"):
-        undeclared.seen(name, undeclared.REQUEST, "/")
+        undeclared.seen(name, Direction.REQUEST, "/")
     get_or_create = UndeclaredCookie.objects.get_or_create
     calls: list[str] = []
 
@@ -69,7 +70,7 @@ def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPat
         calls.append(fields["name"])
         if fields["name"] == "b":
             # A request counts "b" again while the write fails.
-            undeclared.seen("b", undeclared.REQUEST, "/")
+            undeclared.seen("b", Direction.REQUEST, "/")
             raise ConnectionError("database is down")
         return get_or_create(**fields)
 
@@ -78,7 +79,7 @@ def test_a_failed_write_keeps_what_was_not_written(monkeypatch: pytest.MonkeyPat
         undeclared.flush()
     assert calls == ["a", "b"]
     # Meanwhile the site keeps counting.
-    undeclared.seen("b", undeclared.REQUEST, "/")
+    undeclared.seen("b", Direction.REQUEST, "/")
     assert undeclared.pending_names() == {("b", "request"), ("c", "request")}
     monkeypatch.undo()
     assert undeclared.flush() == 2
@@ -93,7 +94,7 @@ def test_a_failed_write_of_new_names_keeps_them_all(monkeypatch: pytest.MonkeyPa
         raise OperationalError("database is down")
 
     for name in ("a", "b"):
-        undeclared.seen(name, undeclared.REQUEST, "/")
+        undeclared.seen(name, Direction.REQUEST, "/")
     monkeypatch.setattr(UndeclaredCookie.objects, "bulk_create", database_down)
     with pytest.raises(OperationalError):
         undeclared.flush()
@@ -107,7 +108,7 @@ def test_a_name_another_process_just_recorded_is_added_to(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     for name in ("_both", "_new"):
-        undeclared.seen(name, undeclared.REQUEST, "/")
+        undeclared.seen(name, Direction.REQUEST, "/")
     count = UndeclaredCookie.objects.count
 
     def after_another_process() -> int:
@@ -137,7 +138,7 @@ def test_exempt_requests_record_nothing_in_either_direction(client: Client) -> N
 
 @override_settings(COOKIE_CONSENT_UNDECLARED="report")
 def test_warning_says_report_lets_it_through(caplog: pytest.LogCaptureFixture) -> None:
-    undeclared.seen("_x", undeclared.RESPONSE, "/p/")
+    undeclared.seen("_x", Direction.RESPONSE, "/p/")
     undeclared.flush()
     assert "Undeclared cookie '_x' set by the server (e.g. /p/)" in caplog.text
     assert "until then it is let through." in caplog.text
@@ -155,8 +156,8 @@ def wait_for(condition: Callable[[], bool], deadline: float, failure: str) -> No
 @pytest.mark.django_db(transaction=True)
 @override_settings(COOKIE_CONSENT_UNDECLARED_FLUSH_INTERVAL=0.05)
 def test_background_thread_writes_the_tally(caplog: pytest.LogCaptureFixture) -> None:
-    undeclared.seen("_bg", undeclared.REQUEST, "/")
-    undeclared.seen("_bg", undeclared.REQUEST, "/")
+    undeclared.seen("_bg", Direction.REQUEST, "/")
+    undeclared.seen("_bg", Direction.REQUEST, "/")
     deadline = time.monotonic() + 5
     wait_for(
         lambda: "Undeclared cookie '_bg'" in caplog.text,
@@ -168,7 +169,7 @@ def test_background_thread_writes_the_tally(caplog: pytest.LogCaptureFixture) ->
     assert thread is not None
     assert thread.daemon
     # One thread per process, however many sightings.
-    undeclared.seen("_bg2", undeclared.REQUEST, "/")
+    undeclared.seen("_bg2", Direction.REQUEST, "/")
     assert undeclared.flusher_thread() is thread
     undeclared.stop_flusher()
     assert undeclared.flusher_thread() is None
@@ -187,7 +188,7 @@ def test_background_thread_survives_a_failing_database(
 
     caplog.set_level(logging.INFO, logger="cookie_consent.undeclared")
     monkeypatch.setattr(UndeclaredCookie.objects, "bulk_create", database_down)
-    undeclared.seen("_down", undeclared.REQUEST, "/")
+    undeclared.seen("_down", Direction.REQUEST, "/")
     deadline = time.monotonic() + 5
     wait_for(lambda: len(failures) >= 3, deadline, "the flusher thread stopped trying")
     # One line for the outage, however many writes it made fail, and no traceback.
@@ -284,9 +285,9 @@ def test_declare_action_reports_names_the_catalogue_refuses(admin_client: Client
 def test_a_row_deleted_meanwhile_is_made_again_and_warned_about(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    undeclared.seen("_gone", undeclared.REQUEST, "/")
+    undeclared.seen("_gone", Direction.REQUEST, "/")
     undeclared.flush()
-    undeclared.seen("_gone", undeclared.REQUEST, "/")
+    undeclared.seen("_gone", Direction.REQUEST, "/")
     get_or_create = UndeclaredCookie.objects.get_or_create
 
     def after_an_admin_deleted_it(**fields: Any) -> tuple[UndeclaredCookie, bool]:
