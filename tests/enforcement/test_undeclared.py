@@ -25,10 +25,14 @@ def test_names_too_long_are_not_tallied() -> None:
     assert undeclared.pending_names() == set()
 
 
-def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def two_places(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tally with two places per kind of name."""
     monkeypatch.setattr(tally, "MAX_PENDING", 2)
+
+
+@pytest.mark.usefixtures("two_places")
+def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally() -> None:
     for name in ("_real", "_real", "_junk1", "_junk2"):
         undeclared.seen(name, Direction.REQUEST, "/")
     # "_junk2" took the place of "_junk1", the name seen least; "_real" kept its own.
@@ -42,10 +46,8 @@ def test_a_received_name_seen_again_keeps_its_place_in_a_full_tally(
     assert UndeclaredCookie.objects.get(name="_real").count == 3
 
 
-def test_names_the_server_sets_are_tallied_apart_and_bounded(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(tally, "MAX_PENDING", 2)
+@pytest.mark.usefixtures("two_places")
+def test_names_the_server_sets_are_tallied_apart_and_bounded() -> None:
     for name in ("_set1", "_set2", "_set3", "_set1"):
         undeclared.seen(name, Direction.RESPONSE, "/")
     for number in range(10):
@@ -353,11 +355,11 @@ def test_rows_beyond_the_cap_make_way_first(monkeypatch: pytest.MonkeyPatch) -> 
     assert list(UndeclaredCookie.objects.values_list("name", flat=True)) == ["_set"]
 
 
+@pytest.mark.usefixtures("two_places")
 def test_what_a_full_table_turns_away_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     sightings("_a", "_a")
     undeclared.flush()
     monkeypatch.setattr(writer, "MAX_ROWS", 1)
-    monkeypatch.setattr(tally, "MAX_PENDING", 2)
     sightings("_x", "_y", "_y", "_z")
     assert undeclared.flush() == 0
     # The most seen are held for the next write.

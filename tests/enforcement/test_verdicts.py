@@ -6,10 +6,13 @@ import json
 from http.cookies import Morsel
 
 import pytest
-from django.test import AsyncClient, Client, override_settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from cookie_consent.enforcement import undeclared
+from cookie_consent.middleware import CookieConsentMiddleware
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
 from tests.factories import make_cookie
 
@@ -51,6 +54,17 @@ def analytics_catalogue() -> None:
     make_cookie(category=statistics, name="_ga", domain=".example.com")
     make_cookie(category=statistics, name="_ga_*")
     make_cookie(category=CookieCategory.objects.get(slug="third_party"), name="_tp")
+
+
+def with_raw_header(header: str) -> HttpResponseBase:
+    """The response of a view that writes ``header`` as its ``Set-Cookie`` by hand."""
+
+    def view(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse()
+        response.headers["Set-Cookie"] = header
+        return response
+
+    return CookieConsentMiddleware(view)(RequestFactory().get("/"))  # type: ignore[no-any-return]
 
 
 def decide(client: Client, state: str) -> None:
@@ -210,33 +224,13 @@ def test_raw_set_cookie_header(client: Client) -> None:
     ["_ga=; Max-Age=0", "_ga=1; expires=Thu, 01 Jan 1970 00:00:00 GMT", "csrftoken=x"],
 )
 def test_raw_deletions_and_essentials_pass(header: str) -> None:
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-
-    from cookie_consent.middleware import CookieConsentMiddleware
-
-    def view(request: object) -> HttpResponse:
-        response = HttpResponse()
-        response.headers["Set-Cookie"] = header
-        return response
-
-    response = CookieConsentMiddleware(view)(RequestFactory().get("/"))
+    response = with_raw_header(header)
     assert response["Set-Cookie"] == header
 
 
 @pytest.mark.parametrize("header", ["not a cookie", '=x"; Path=/', "a b=1"])
 def test_unreadable_raw_header_is_dropped(header: str) -> None:
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-
-    from cookie_consent.middleware import CookieConsentMiddleware
-
-    def view(request: object) -> HttpResponse:
-        response = HttpResponse()
-        response.headers["Set-Cookie"] = header
-        return response
-
-    response = CookieConsentMiddleware(view)(RequestFactory().get("/"))
+    response = with_raw_header(header)
     assert not response.has_header("Set-Cookie")
 
 
@@ -315,10 +309,6 @@ def test_not_found_is_enforced(client: Client) -> None:
 
 
 def test_name_that_is_no_cookie_token_is_stripped_not_expired(client: Client) -> None:
-    from django.test import RequestFactory
-
-    from cookie_consent.middleware import CookieConsentMiddleware
-
     seen = {}
 
     def view(request: object) -> object:
@@ -374,17 +364,7 @@ def test_steady_state_makes_no_query(client: Client, django_assert_num_queries: 
     ],
 )
 def test_raw_header_edge_cases(header: str, leaves: bool) -> None:
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-
-    from cookie_consent.middleware import CookieConsentMiddleware
-
-    def view(request: object) -> HttpResponse:
-        response = HttpResponse()
-        response.headers["Set-Cookie"] = header
-        return response
-
-    response = CookieConsentMiddleware(view)(RequestFactory().get("/"))
+    response = with_raw_header(header)
     assert response.has_header("Set-Cookie") is leaves
 
 
@@ -436,11 +416,6 @@ def test_streaming_and_file_responses_keep_their_body(
 
 
 def test_request_headers_show_no_refused_cookie(client: Client) -> None:
-    from django.http import HttpRequest, HttpResponse
-    from django.test import RequestFactory
-
-    from cookie_consent.middleware import CookieConsentMiddleware
-
     seen: dict[str, str] = {}
 
     def view(request: HttpRequest) -> HttpResponse:
