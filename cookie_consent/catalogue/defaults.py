@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.apps import AppConfig
@@ -33,71 +32,61 @@ NECESSARY = "necessary"
 INITIAL_MIGRATION = ("cookie_consent", "0001_initial")
 
 
-@dataclass(frozen=True)
-class DefaultCategory:
-    slug: str
-    name: str
-    description: str
-    required: bool
-    needs_consent: bool
-    order: int
-    consent_mode: str = ""
-
-
-# The four cookie types of the reference policy, with its words.
-CATEGORIES = (
-    DefaultCategory(
-        NECESSARY,
-        gettext_noop("Necessary cookies"),
-        gettext_noop(
+# The four cookie types of the reference policy, with its words: categories as the
+# catalogue loader reads them from a file (docs/catalogue-files.rst), which only reads them.
+CATEGORIES: tuple[dict[str, Any], ...] = (
+    {
+        "slug": NECESSARY,
+        "name": gettext_noop("Necessary cookies"),
+        "description": gettext_noop(
             "“Necessary” internal cookies allow information to be saved between two visits "
             "to the same website by the same device. They can save a shopping cart, log-in "
             "information, or interface preferences. They do not require the user’s consent."
         ),
-        required=True,
-        needs_consent=False,
-        order=0,
-        consent_mode="security_storage functionality_storage",
-    ),
-    DefaultCategory(
-        "statistics",
-        gettext_noop("Statistical cookies"),
-        gettext_noop(
+        "required": True,
+        "needs_consent": False,
+        "order": 0,
+        "consent_mode": "security_storage functionality_storage",
+    },
+    {
+        "slug": "statistics",
+        "name": gettext_noop("Statistical cookies"),
+        "description": gettext_noop(
             "“Statistical” cookies make it possible to track an Internet user's actions on a "
             "website. When statistics are anonymized (meaning they cannot be traced back to "
             "a person), user consent is not required."
         ),
-        required=False,
-        needs_consent=True,
-        order=10,
-        consent_mode="analytics_storage",
-    ),
-    DefaultCategory(
-        "first_party",
-        gettext_noop("Internal or first-party cookies"),
-        gettext_noop(
+        "required": False,
+        "needs_consent": True,
+        "order": 10,
+        "consent_mode": "analytics_storage",
+    },
+    {
+        "slug": "first_party",
+        "name": gettext_noop("Internal or first-party cookies"),
+        "description": gettext_noop(
             "“Internal” or “first-party” cookies are stored by the website visited. They can "
             "be stored in addition to the necessary cookies, and can be used to collect "
             "personal data, track user behavior, and for advertising purposes."
         ),
-        required=False,
-        needs_consent=True,
-        order=20,
-        consent_mode="personalization_storage",
-    ),
-    DefaultCategory(
-        "third_party",
-        gettext_noop("Third-party cookies"),
-        gettext_noop(
+        "required": False,
+        "needs_consent": True,
+        "order": 20,
+        "consent_mode": "personalization_storage",
+    },
+    {
+        "slug": "third_party",
+        "name": gettext_noop("Third-party cookies"),
+        "description": gettext_noop(
             "“Third-party” cookies are cookies stored by (or for) a Website B (often an "
             "advertising agency) on Website A. This allows Website B to see what pages the "
             "user visited on Website A, and collect information about the user."
         ),
-        required=False,
-        needs_consent=True,
-        order=30,
-        consent_mode="ad_storage ad_user_data ad_personalization",
-    ),
+        "required": False,
+        "needs_consent": True,
+        "order": 30,
+        "consent_mode": "ad_storage ad_user_data ad_personalization",
+    },
 )
 
 
@@ -145,7 +134,7 @@ def declare_default_catalogue(
     categories = category_model._default_manager.using(using)
     wanted = CATEGORIES if _is_first_install(plan, categories) else CATEGORIES[:1]
     stored = set(categories.values_list("slug", flat=True))
-    missing = [_category_data(default) for default in wanted if default.slug not in stored]
+    missing = [category for category in wanted if category["slug"] not in stored]
     if missing:
         load(missing)
     declared = set(cookie_model._default_manager.using(using).values_list("name", flat=True))
@@ -163,18 +152,6 @@ def _is_first_install(plan: list[tuple[Migration, bool]] | None, categories: Any
         (migration.app_label, migration.name) == INITIAL_MIGRATION and not backwards
         for migration, backwards in plan
     )
-
-
-def _category_data(default: DefaultCategory) -> dict[str, Any]:
-    return {
-        "slug": default.slug,
-        "name": default.name,
-        "description": default.description,
-        "required": default.required,
-        "needs_consent": default.needs_consent,
-        "order": default.order,
-        "consent_mode": default.consent_mode,
-    }
 
 
 def _declare(load: Callable[[list[dict[str, Any]]], Any], cookie: EssentialCookie) -> None:

@@ -12,10 +12,26 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from cookie_consent.catalogue import names
 from cookie_consent.catalogue.translation import Translations, localize, localize_duration
+
+
+class _Localized:
+    """A row's text ``field`` in the active language: ``localize`` as a read-only property."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    @overload
+    def __get__(self, row: None, owner: type) -> _Localized: ...
+    @overload
+    def __get__(self, row: object, owner: type | None = None) -> str: ...
+    def __get__(self, row: Any, owner: type | None = None) -> _Localized | str:
+        if row is None:  # looked up on the class, as introspection does
+            return self
+        return localize(getattr(row, self.field), row.translations, self.field)
 
 
 @dataclass(frozen=True)
@@ -37,17 +53,9 @@ class DeclaredCookie:
     def is_pattern(self) -> bool:
         return names.is_pattern(self.name)
 
-    @property
-    def display_provider(self) -> str:
-        return localize(self.provider, self.translations, "provider")
-
-    @property
-    def display_function(self) -> str:
-        return localize(self.function, self.translations, "function")
-
-    @property
-    def display_purpose(self) -> str:
-        return localize(self.purpose, self.translations, "purpose")
+    display_provider = _Localized("provider")
+    display_function = _Localized("function")
+    display_purpose = _Localized("purpose")
 
     @property
     def display_duration(self) -> str:
@@ -71,13 +79,8 @@ class Category:
     consent_mode: tuple[str, ...] = ()
     translations: Translations = field(default_factory=dict, hash=False)
 
-    @property
-    def display_name(self) -> str:
-        return localize(self.name, self.translations, "name")
-
-    @property
-    def display_description(self) -> str:
-        return localize(self.description, self.translations, "description")
+    display_name = _Localized("name")
+    display_description = _Localized("description")
 
 
 def category_revision(

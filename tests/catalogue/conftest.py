@@ -65,6 +65,11 @@ def logged(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     ]
 
 
+def began_and_ended(caplog: pytest.LogCaptureFixture) -> tuple[list[str], list[str]]:
+    """The catalogue's warnings (an outage begins) and its infos (it ends)."""
+    return logged(caplog, logging.WARNING), logged(caplog, logging.INFO)
+
+
 def load(tmp_path: Path, content: Any, *args: str) -> str:
     path = tmp_path / "catalogue.json"
     path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))

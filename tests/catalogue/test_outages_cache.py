@@ -12,7 +12,7 @@ from cookie_consent.catalogue import outages
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.catalogue.values import Catalogue
-from tests.catalogue.conftest import Clock, logged
+from tests.catalogue.conftest import Clock, began_and_ended, logged
 
 pytestmark = pytest.mark.django_db
 
@@ -90,14 +90,14 @@ def test_failing_cache_is_left_alone_during_the_back_off(
     get_catalogue()
 
     assert cache.calls[3:] == ["get", "add", "get", "get", "set"]
-    assert logged(logs, logging.WARNING) == [
-        "Cookie catalogue: the cache 'default' failed on get (TimeoutError: Timeout reading "
-        "from socket); reading the database instead, and leaving the cache alone for 1 s, "
-        "then longer while it fails."
-    ]
-    assert logged(logs, logging.INFO) == [
-        "Cookie catalogue: the cache 'default' answers again, after 15.0 s."
-    ]
+    assert began_and_ended(logs) == (
+        [
+            "Cookie catalogue: the cache 'default' failed on get (TimeoutError: Timeout "
+            "reading from socket); reading the database instead, and leaving the cache "
+            "alone for 1 s, then longer while it fails."
+        ],
+        ["Cookie catalogue: the cache 'default' answers again, after 15.0 s."],
+    )
 
 
 def test_slow_cache_is_treated_as_failing(

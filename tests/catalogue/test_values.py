@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 
 import pytest
 
 from cookie_consent.catalogue.snapshot import get_catalogue
-from cookie_consent.catalogue.values import Catalogue
+from cookie_consent.catalogue.values import Catalogue, DeclaredCookie
 from cookie_consent.models import CookieCategory
 from tests.factories import make_category, make_cookie
 
@@ -95,3 +96,11 @@ def test_snapshot_is_immutable_and_picklable() -> None:
     copy = pickle.loads(pickle.dumps(result))
     assert copy.categories == result.categories
     assert copy.category_of("sessionid") == result.category_of("sessionid")
+
+
+def test_texts_in_the_language_are_properties_of_the_rows_not_of_the_class() -> None:
+    # Introspection (inspect, documentation tools) looks the names up on the class.
+    members = dict(inspect.getmembers(DeclaredCookie))
+    assert {"display_provider", "display_function", "display_purpose"} <= members.keys()
+    cookie = get_catalogue().declarations("sessionid")[0]
+    assert cookie.display_function == "Authentication (front and back office)"
