@@ -6,10 +6,10 @@ has added its cookies. One request, top to bottom:
 
 1. the catalogue snapshot is fresh, or the site answers 503 (:func:`unavailable`);
 2. the request phase (``enforcement/inbound.py``) strips the refused cookies and returns
-   a :class:`~cookie_consent.enforcement.checkpoint.Checkpoint`: what the browser sent,
+   a :class:`~cookie_consent.enforcement.passage.Passage`: what the browser sent,
    the verdicts, the exemption;
 3. before the view, the view Django resolved settles the exemption (``process_view``);
-4. the response phase (``enforcement/outbound.py``) gets the checkpoint as an argument:
+4. the response phase (``enforcement/outbound.py``) gets the passage as an argument:
    it drops refused ``Set-Cookie``s and expires what the browser holds of the refused;
 5. the response varies on the consent cookie if anything read the consent.
 """
@@ -30,14 +30,14 @@ from django.utils.translation import gettext as _
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.consent.http import wants_json
 from cookie_consent.consent.state import consent_was_read, get_consent, vary_on_consent
-from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.inbound import settle_exemption, strip_request
 from cookie_consent.enforcement.outbound import enforce_response
+from cookie_consent.enforcement.passage import Passage
 
 GetResponse = Callable[[HttpRequest], Any]
 
-# Where process_view finds the request's checkpoint; this module alone reads and writes it.
-_CHECKPOINT = "_cookie_consent_checkpoint"
+# Where process_view finds the request's passage; this module alone reads and writes it.
+_PASSAGE = "_cookie_consent_passage"
 
 
 class ConsentAccessor:
@@ -78,8 +78,8 @@ class CookieConsentMiddleware:
             catalogue.get_catalogue()
         except catalogue.CatalogueUnavailable as error:
             return unavailable(request, error)
-        checkpoint = self._request_phase(request)
-        return self._response_phase(request, self.get_response(request), checkpoint)
+        passage = self._request_phase(request)
+        return self._response_phase(request, self.get_response(request), passage)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         if catalogue.needs_refresh():
@@ -89,28 +89,28 @@ class CookieConsentMiddleware:
                 await sync_to_async(catalogue.get_catalogue)()
             except catalogue.CatalogueUnavailable as error:
                 return unavailable(request, error)
-        checkpoint = self._request_phase(request)
+        passage = self._request_phase(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        return self._response_phase(request, await get_response(request), checkpoint)
+        return self._response_phase(request, await get_response(request), passage)
 
-    def _request_phase(self, request: HttpRequest) -> Checkpoint:
+    def _request_phase(self, request: HttpRequest) -> Passage:
         request.cookie_consent = ConsentAccessor(request)  # type: ignore[attr-defined]
-        checkpoint = strip_request(request)
-        request.__dict__[_CHECKPOINT] = checkpoint
-        return checkpoint
+        passage = strip_request(request)
+        request.__dict__[_PASSAGE] = passage
+        return passage
 
     def _process_view(self, request: HttpRequest, *view: Any) -> None:
         # The view that Django resolved, in the URLconf in force (a middleware after
         # this one may have set request.urlconf), settles the exemption.
-        settle_exemption(request, request.__dict__[_CHECKPOINT])
+        settle_exemption(request, request.__dict__[_PASSAGE])
 
     async def _process_view_async(self, request: HttpRequest, *view: Any) -> None:
-        settle_exemption(request, request.__dict__[_CHECKPOINT])
+        settle_exemption(request, request.__dict__[_PASSAGE])
 
     def _response_phase(
-        self, request: HttpRequest, response: HttpResponseBase, checkpoint: Checkpoint
+        self, request: HttpRequest, response: HttpResponseBase, passage: Passage
     ) -> HttpResponseBase:
-        enforce_response(request, response, checkpoint)
+        enforce_response(request, response, passage)
         if consent_was_read(request):
             # The page, or the cookies it keeps, depended on the consent cookie (and on
             # the GPC signal, when it is honoured).

@@ -1,5 +1,5 @@
 """The request phase: the cookies the browser sent, stripped of the refused before any
-other middleware or view reads them; what it found goes on in a :class:`Checkpoint`."""
+other middleware or view reads them; what it found goes on in a :class:`Passage`."""
 
 from __future__ import annotations
 
@@ -11,40 +11,40 @@ from cookie_consent.catalogue import names
 from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.consent.state import get_consent
 from cookie_consent.decorators import exempt_views
-from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.directions import Direction
 from cookie_consent.enforcement.exemption import is_exempt
+from cookie_consent.enforcement.passage import Passage
 from cookie_consent.enforcement.verdicts import allowed_recording_undeclared
 
 
-def strip_request(request: HttpRequest) -> Checkpoint:
+def strip_request(request: HttpRequest) -> Passage:
     """Remove refused and (under "strip") undeclared cookies before anything reads them.
 
     Returns what the browser sent and the verdicts, for ``settle_exemption`` and the
     response phase.
     """
-    checkpoint = Checkpoint(_received_names(request))
-    if checkpoint.names and not checkpoint.is_exempt(request):
-        _strip(request, checkpoint)
-    return checkpoint
+    passage = Passage(_received_names(request))
+    if passage.names and not passage.is_exempt(request):
+        _strip(request, passage)
+    return passage
 
 
-def settle_exemption(request: HttpRequest, checkpoint: Checkpoint) -> None:
+def settle_exemption(request: HttpRequest, passage: Passage) -> None:
     """Before the view: the view Django resolved decides the exemption.
 
     The request phase could only resolve the path in the URLconf in force then; a
     middleware after this one may have set ``request.urlconf`` since. A view that is not
     exempt gets the request stripped now, an exempt one gets back what the browser sent.
     """
-    if not checkpoint.names or not exempt_views:
+    if not passage.names or not exempt_views:
         return
-    exempt = checkpoint.exempt = is_exempt(request)
-    if exempt and checkpoint.sent is not None:
-        cookies, header = checkpoint.sent
-        checkpoint.judged_by = checkpoint.sent = None
+    exempt = passage.exempt = is_exempt(request)
+    if exempt and passage.sent is not None:
+        cookies, header = passage.sent
+        passage.judged_by = passage.sent = None
         _rewrite(request, header, cookies)
-    elif not exempt and checkpoint.judged_by is None:
-        _strip(request, checkpoint)
+    elif not exempt and passage.judged_by is None:
+        _strip(request, passage)
 
 
 def _received_names(request: HttpRequest) -> list[str]:
@@ -57,18 +57,18 @@ def _received_names(request: HttpRequest) -> list[str]:
     return found
 
 
-def _strip(request: HttpRequest, checkpoint: Checkpoint) -> None:
+def _strip(request: HttpRequest, passage: Passage) -> None:
     state, path = get_consent(request), request.path
-    refused = checkpoint.refused = frozenset(
+    refused = passage.refused = frozenset(
         name
-        for name in checkpoint.names
+        for name in passage.names
         if not allowed_recording_undeclared(state, name, Direction.REQUEST, path)
     )
     # The response phase reuses these verdicts unless a decision changes the state.
-    checkpoint.judged_by = state
+    passage.judged_by = state
     if refused:
         sent, read = _header(request)
-        checkpoint.sent = (request.COOKIES, sent)
+        passage.sent = (request.COOKIES, sent)
         _rewrite(request, names.without(sent, read, refused))
 
 

@@ -12,9 +12,9 @@ from django.http.response import HttpResponseBase
 from cookie_consent.catalogue import names
 from cookie_consent.catalogue.essential import essential_names
 from cookie_consent.consent.state import ConsentState, get_consent
-from cookie_consent.enforcement.checkpoint import Checkpoint
 from cookie_consent.enforcement.directions import Direction
 from cookie_consent.enforcement.expiry import deletion_variants_for, expire, is_deletion
+from cookie_consent.enforcement.passage import Passage
 from cookie_consent.enforcement.verdicts import (
     allowed,
     allowed_recording_undeclared,
@@ -22,13 +22,11 @@ from cookie_consent.enforcement.verdicts import (
 )
 
 
-def enforce_response(
-    request: HttpRequest, response: HttpResponseBase, checkpoint: Checkpoint
-) -> None:
+def enforce_response(request: HttpRequest, response: HttpResponseBase, passage: Passage) -> None:
     """Drop refused ``Set-Cookie``s; expire refused cookies the browser still sent."""
     outgoing = _outgoing(response)
     raw = response.headers.get("Set-Cookie")
-    if not (outgoing or raw or checkpoint.names) or checkpoint.is_exempt(request):
+    if not (outgoing or raw or passage.names) or passage.is_exempt(request):
         return
     # The state after the view: a decision made by this request already counts.
     state, path = get_consent(request), request.path
@@ -37,8 +35,8 @@ def enforce_response(
             del response.cookies[key]
     if raw and not raw_allowed_recording_undeclared(state, raw, path):
         del response.headers["Set-Cookie"]
-    if checkpoint.names:
-        _expire_refused(request, response, state, checkpoint)
+    if passage.names:
+        _expire_refused(request, response, state, passage)
 
 
 def _outgoing(response: HttpResponseBase) -> Sequence[tuple[str, str]]:
@@ -56,20 +54,16 @@ def _outgoing(response: HttpResponseBase) -> Sequence[tuple[str, str]]:
 
 
 def _expire_refused(
-    request: HttpRequest, response: HttpResponseBase, state: ConsentState, checkpoint: Checkpoint
+    request: HttpRequest, response: HttpResponseBase, state: ConsentState, passage: Passage
 ) -> None:
     """Expire what the browser holds of the refused, unless the response sets it itself."""
     set_here = {morsel.key for morsel in response.cookies.values()}
     refused = [
         name
-        for name in checkpoint.names
+        for name in passage.names
         # A name that is no cookie token cannot be written in a Set-Cookie, nor expired.
         if name not in set_here
-        and (
-            name in checkpoint.refused
-            if state is checkpoint.judged_by
-            else not allowed(state, name)
-        )
+        and (name in passage.refused if state is passage.judged_by else not allowed(state, name))
         and names.is_valid_name(name)
     ]
     if refused:

@@ -1,4 +1,4 @@
-"""One request's checkpoint: the exemption is decided once and carried to the response."""
+"""One request's passage: the exemption is decided once and carried to the response."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.http import HttpRequest
 from django.test import Client
 
-from cookie_consent.enforcement import checkpoint, exemption, inbound
+from cookie_consent.enforcement import exemption, inbound, passage
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def decisions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         decided.append(request.path)
         return exemption.is_exempt(request)
 
-    monkeypatch.setattr(checkpoint, "is_exempt", counted)
+    monkeypatch.setattr(passage, "is_exempt", counted)
     monkeypatch.setattr(inbound, "is_exempt", counted)
     return decided
 

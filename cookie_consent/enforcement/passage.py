@@ -16,7 +16,7 @@ from cookie_consent.enforcement.exemption import is_exempt
 
 
 @dataclass(slots=True)
-class Checkpoint:
+class Passage:
     """What the browser sent, the verdicts on it, and whether enforcement applies."""
 
     # Every name but the essential ones, those hidden after a comma included.
