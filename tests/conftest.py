@@ -1,18 +1,19 @@
+"""The suite's own fixtures: each test starts afresh through the app's documented test
+hooks (docs/development.rst, "Test toolkit"), never through its private state."""
+
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 import pytest
 from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
-from cookie_consent.catalogue import snapshot as catalogue
-
-# In CI, the examples are the same on every run, so a red build points to a change, not
+from cookie_consent.catalogue import snapshot
 from cookie_consent.enforcement import undeclared
 
+# In CI, the examples are the same on every run, so a red build points to a change, not
 # to a draw; search for new examples locally (or with HYPOTHESIS_PROFILE=default).
 hypothesis_settings.register_profile("ci", derandomize=True)
 hypothesis_settings.load_profile(
@@ -24,18 +25,18 @@ hypothesis_settings.load_profile(
 def _fresh_catalogue() -> Iterator[None]:
     """Each test starts without a snapshot: a rolled-back test sends no model signals."""
     caches["default"].clear()
-    catalogue.forget_local()
+    snapshot.forget_local()
     undeclared.forget_pending()
     yield
     undeclared.stop_flusher()
-    catalogue.forget_local()
+    snapshot.forget_local()
 
 
 @pytest.fixture
 def shared_snapshot() -> None:
     """The async client runs the middleware in another thread, which cannot read this
     test's uncommitted rows: give the process a committed-looking snapshot of them."""
-    catalogue._local.state = (catalogue.Catalogue(catalogue.load_categories()), time.monotonic())
+    snapshot.set_local()
 
 
 @pytest.fixture(scope="session", autouse=True)
