@@ -1,0 +1,74 @@
+"""The suite's toolkit: the app's URLs by name, and a decision as a visitor posts it.
+
+One helper per way of deciding, so that a test says which decision it makes and nothing
+of how the form is spelled; docs/development.rst, "Test toolkit", shows them in use.
+The consent cookie a test sends without deciding comes from tests/factories.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from django.test import Client
+from django.urls import reverse
+from django.utils.http import urlencode
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
+
+def url(name: str, **query: str) -> str:
+    """The path of the app's view ``name`` (``policy``, ``preferences``, ``update``,
+    ``api``), with ``query`` encoded as its query string (``next="/"`` gives ``?next=%2F``).
+
+    Reversed when called, so that a test's ``pytest.mark.urls`` or script prefix applies.
+    """
+    path = reverse(f"cookie_consent:{name}")
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _checked(response: Response, status: int | None) -> Response:
+    if status is not None:
+        assert response.status_code == status, response.content.decode(errors="replace")
+    return response
+
+
+def decide(
+    client: Client,
+    action: str,
+    categories: Iterable[str] = (),
+    *,
+    status: int | None = 303,
+    headers: Mapping[str, str] | None = None,
+    secure: bool = False,
+    **fields: str,
+) -> Response:
+    """Post ``action`` (with the ``categories`` granted by ``save``) to the update view,
+    as the banner's and the preferences page's form do; the response.
+
+    ``fields`` are the form's other fields (``next``, ``method``); ``headers`` and
+    ``secure`` go to the request. The response must have ``status`` (a decision's
+    redirect by default); ``status=None`` leaves the checking to the test.
+    """
+    data = {"action": action, "categories": list(categories), **fields}
+    response = client.post(url("update"), data, headers=headers, secure=secure)
+    return _checked(response, status)
+
+
+def decide_by_api(
+    client: Client,
+    action: str,
+    categories: Iterable[str] = (),
+    *,
+    status: int | None = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Post ``action`` to the JSON API, as the script does; the response (the new state).
+
+    ``status`` and ``headers`` as for :func:`decide`.
+    """
+    body = json.dumps({"action": action, "categories": list(categories)})
+    response = client.post(url("api"), body, content_type="application/json", headers=headers)
+    return _checked(response, status)
