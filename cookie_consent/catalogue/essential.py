@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
@@ -110,6 +108,6 @@ def essential_names() -> frozenset[str]:
     return frozenset(cookie.name for cookie in essential_cookies())
 
 
-@receiver(setting_changed)
-def _settings_changed(**kwargs: Any) -> None:
+def forget_essential_names(**kwargs: Any) -> None:
+    """On ``setting_changed`` (connected in apps.py): the names follow the settings."""
     essential_names.cache_clear()

@@ -26,11 +26,8 @@ from typing import Any
 
 from django.core.cache import caches
 from django.db import DatabaseError, router, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from cookie_consent.catalogue import outages
-from cookie_consent.catalogue.edits import rows_written
 
 # Re-exported: the snapshot's readers have imported them from here.
 from cookie_consent.catalogue.outages import CatalogueUnavailable as CatalogueUnavailable
@@ -236,10 +233,6 @@ def _publish_new_generation() -> None:
 
 # Connected here, where the snapshot is imported (AppConfig.ready), by model label: this
 # module never imports the models at import time, nor the models this module.
-@receiver(rows_written)
-@receiver(post_save, sender="cookie_consent.CookieCategory")
-@receiver(post_save, sender="cookie_consent.Cookie")
-@receiver(post_delete, sender="cookie_consent.CookieCategory")
-@receiver(post_delete, sender="cookie_consent.Cookie")
-def _catalogue_edited(sender: Any, using: str, **kwargs: Any) -> None:
+def catalogue_edited(sender: Any, using: str, **kwargs: Any) -> None:
+    """On a save, a delete or a bulk write of the catalogue's rows (connected in apps.py)."""
     invalidate(using)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
@@ -15,8 +13,8 @@ from cookie_consent.conf import conf
 from cookie_consent.decorators import exempt_views
 
 
-@receiver(setting_changed)
-def _settings_changed(**kwargs: Any) -> None:
+def forget_exempt_paths(**kwargs: Any) -> None:
+    """On ``setting_changed`` (connected in apps.py)."""
     _exempt_path.cache_clear()  # ROOT_URLCONF may have changed
 
 
