@@ -11,6 +11,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import Client, RequestFactory, override_settings
 
 from cookie_consent.models import CookieCategory
+from tests.toolkit import decide, url
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +29,12 @@ def test_banner_needs_the_request() -> None:
 
 def test_banner_posts_to_update_with_csrf_and_next() -> None:
     html = render("{% cookie_consent_banner %}", path="/shop/?item=1")
-    assert '<form class="cc-banner__form" method="post" action="/cookies/update/">' in html
+    assert f'<form class="cc-banner__form" method="post" action="{url("update")}">' in html
     assert 'name="csrfmiddlewaretoken"' in html
     assert '<input type="hidden" name="next" value="/shop/?item=1">' in html
     assert 'aria-labelledby="cc-banner-title"' in html
     assert '<details class="cc-banner__choose">' in html
-    assert 'href="/cookies/preferences/?next=/shop/%3Fitem%3D1"' in html
+    assert f'href="{url("preferences")}?next=/shop/%3Fitem%3D1"' in html
 
 
 def test_the_banners_form_says_its_actions_and_method_in_the_records_vocabulary() -> None:
@@ -76,7 +77,7 @@ def test_consent_granted_filter() -> None:
 
 def test_settings_link() -> None:
     assert render("{% cookie_consent_settings_link %}", path="/a/?b=c") == (
-        '<a class="cc-settings-link" href="/cookies/preferences/?next=%2Fa%2F%3Fb%3Dc" '
+        f'<a class="cc-settings-link" href="{url("preferences")}?next=%2Fa%2F%3Fb%3Dc" '
         "data-cc-open-preferences>Cookie settings</a>"
     )
     assert ">Privacy choices</a>" in render('{% cookie_consent_settings_link "Privacy choices" %}')
@@ -91,7 +92,7 @@ def test_declaration_lists_every_category_and_cookie() -> None:
 
 
 def test_banner_is_gone_after_a_decision(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     assert "cc-banner" not in client.get("/page/").text
 
 
@@ -104,8 +105,8 @@ def test_consent_granted_needs_the_request() -> None:
 def test_no_banner_on_the_consent_pages_themselves() -> None:
     from django.urls import resolve
 
-    request = RequestFactory().get("/cookies/preferences/")
-    request.resolver_match = resolve("/cookies/preferences/")
+    request = RequestFactory().get(url("preferences"))
+    request.resolver_match = resolve(url("preferences"))
     template = Template("{% load cookie_consent %}{% cookie_consent_banner %}")
     html = template.render(Context({"request": request}))
     assert "cc-banner" not in html
@@ -121,7 +122,7 @@ def state_island(html: str) -> dict[str, Any]:
 
 
 def test_banner_tag_brings_the_assets_to_every_page(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     page = client.get("/page/").text
 
     assert '<link rel="stylesheet" href="/static/cookie_consent/cookie-consent.css">' in page
@@ -160,7 +161,7 @@ def test_the_scripts_texts_are_translatable_attributes() -> None:
     assert 'data-cc-saved="Your cookie choices are saved."' in html
     assert 'data-cc-failed="Your cookie choice could not be saved. Please try again."' in html
     assert "data-cc-withdrawn=" in html
-    assert 'data-cc-preferences-url="/cookies/preferences/?next=%2Fpage%2F"' in html
+    assert f'data-cc-preferences-url="{url("preferences")}?next=%2Fpage%2F"' in html
 
 
 def test_every_element_carries_the_nonce() -> None:
@@ -196,22 +197,19 @@ def test_nothing_is_marked_when_the_site_ignores_gpc() -> None:
 
 
 def test_decided_pages_reuse_markup_but_carry_their_own_url_and_id() -> None:
-    from django.utils.http import urlencode
-
     from cookie_consent.consent.banner_cache import SHARED
 
     SHARED.clear()
     first, second = Client(), Client()
     for client in (first, second):
-        client.post("/cookies/update/", {"action": "reject_all"})
+        decide(client, "reject_all")
     pages = [first.get("/page/?a=1").text, second.get("/page/?b=2").text]
     assert len(SHARED) == 1
     for client, text, path in zip(
         (first, second), pages, ("/page/?a=1", "/page/?b=2"), strict=True
     ):
-        assert state_island(text)["consent_id"] == client.get("/cookies/api/").json()["consent_id"]
-        url = "/cookies/preferences/?" + urlencode({"next": path})
-        assert f'data-cc-preferences-url="{url}"' in text
+        assert state_island(text)["consent_id"] == client.get(url("api")).json()["consent_id"]
+        assert f'data-cc-preferences-url="{url("preferences", next=path)}"' in text
         assert "placeholder" not in text
 
 

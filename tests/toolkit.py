@@ -69,6 +69,10 @@ def decide_by_api(
 
     ``status`` and ``headers`` as for :func:`decide`.
     """
-    body = json.dumps({"action": action, "categories": list(categories)})
-    response = client.post(url("api"), body, content_type="application/json", headers=headers)
+    body: dict[str, object] = {"action": action}
+    if categories:
+        body["categories"] = list(categories)
+    response = client.post(
+        url("api"), json.dumps(body), content_type="application/json", headers=headers
+    )
     return _checked(response, status)

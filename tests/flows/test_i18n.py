@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import translation
 
 from cookie_consent.catalogue.loading import REFERENCE_CATALOGUE
+from tests.toolkit import decide, url
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +57,19 @@ def page(client: Client, url: str, language: str) -> str:
 def test_no_english_leftovers(client: Client, language: str) -> None:
     pages = {
         "banner": page(client, "/page/", language),
-        "preferences": page(client, "/cookies/preferences/", language),
-        "policy": page(client, "/cookies/", language),
+        "preferences": page(client, url("preferences"), language),
+        "policy": page(client, url("policy"), language),
     }
     for name, text in pages.items():
         assert english_leftovers(language, text) == [], name
     with translation.override(language):
-        api = client.get("/cookies/api/").json()
+        api = client.get(url("api")).json()
     assert english_leftovers(language, str(api)) == []
 
 
 def test_french_policy_reproduces_the_reference_table(client: Client) -> None:
     call_command("cookie_consent_load", str(REFERENCE_CATALOGUE), verbosity=0)
-    policy = page(client, "/cookies/", "fr")
+    policy = page(client, url("policy"), "fr")
     for row in (
         "Opendatasoft Authentification (front et back office) sessionid "
         "Mémoriser l'utilisateur d'une page à l'autre",
@@ -85,19 +86,19 @@ def test_french_policy_reproduces_the_reference_table(client: Client) -> None:
 
 
 def test_durations_follow_the_language(client: Client) -> None:
-    assert "2 Wochen" in page(client, "/cookies/", "de")
-    assert "2 semaines" in page(client, "/cookies/", "fr")
+    assert "2 Wochen" in page(client, url("policy"), "de")
+    assert "2 semaines" in page(client, url("policy"), "fr")
 
 
 def test_right_to_left_languages(client: Client) -> None:
     with translation.override("ar"):
-        response = client.get("/cookies/preferences/").content.decode()
+        response = client.get(url("preferences")).content.decode()
     assert '<html lang="ar" dir="rtl">' in response
 
 
 def test_api_follows_the_language(client: Client) -> None:
     with translation.override("de"):
-        names = [c["name"] for c in client.get("/cookies/api/").json()["categories"]]
+        names = [c["name"] for c in client.get(url("api")).json()["categories"]]
     assert names[0] != "Necessary cookies"
 
 
@@ -105,5 +106,5 @@ def test_the_record_keeps_the_language_of_the_choice(client: Client) -> None:
     from cookie_consent.models import ConsentRecord
 
     with translation.override("nl"):
-        client.post("/cookies/update/", {"action": "reject_all"})
+        decide(client, "reject_all")
     assert ConsentRecord.objects.get().language == "nl"

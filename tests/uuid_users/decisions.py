@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from cookie_consent.models import ConsentRecord
+from tests.toolkit import decide, decide_by_api
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,8 @@ def test_a_user_keyed_by_uuid_decides_and_the_records_verify(client: Client) -> 
     user = get_user_model().objects.create_user("ada", password="pw")
     assert isinstance(user.pk, uuid.UUID)
     client.force_login(user)
-    assert client.post("/cookies/update/", {"action": "accept_all"}).status_code == 303
-    api = client.post("/cookies/api/", {"action": "reject_all"}, content_type="application/json")
-    assert api.status_code == 200
+    decide(client, "accept_all")
+    decide_by_api(client, "reject_all")
     assert [r.user_id for r in ConsentRecord.objects.order_by("id")] == [user.pk, user.pk]
     assert output("cookie_consent_verify") == (
         "2 records in 1 chain verified: no problem found.\n"
