@@ -40,6 +40,7 @@ import json
 import cookie_consent
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 
 from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.models import Cookie
@@ -52,8 +53,8 @@ if admin is None:
 # startproject's ALLOWED_HOSTS is empty: with DEBUG, Django then accepts localhost only.
 client = Client(HTTP_HOST="localhost")
 client.force_login(admin)
-categories_page = client.get("/admin/cookie_consent/cookiecategory/")
-cookies_page = client.get("/admin/cookie_consent/cookie/")
+categories_page = client.get(reverse("admin:cookie_consent_cookiecategory_changelist"))
+cookies_page = client.get(reverse("admin:cookie_consent_cookie_changelist"))
 report = {
     "module": cookie_consent.__file__,
     "categories": [

@@ -38,6 +38,7 @@ from django.test import Client, RequestFactory
 
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.middleware import CookieConsentMiddleware
+from tests.toolkit import url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER = Path(__file__).resolve().parents[1] / "outage_server.py"
@@ -251,17 +252,18 @@ def poll(server: Server, path: str, until: Callable[[Answer], bool], bound: floa
         time.sleep(0.1)
 
 
-def decide(server: Server, csrf: str) -> tuple[Answer, Answer]:
-    """A decision as the banner's form posts it, and one through the JSON API."""
+def post_decisions(server: Server, csrf: str) -> tuple[Answer, Answer]:
+    """A decision as the banner's form posts it, and one through the JSON API, sent to the
+    server process over HTTP (toolkit.decide() drives a test client in this process)."""
     cookie = f"csrftoken={csrf}"
     form = server.request(
-        "/cookies/update/",
+        url("update"),
         method="POST",
         body=urlencode({"action": "accept_all", "csrfmiddlewaretoken": csrf}).encode(),
         headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
     )
     api = server.request(
-        "/cookies/api/",
+        url("api"),
         method="POST",
         body=json.dumps({"action": "reject_all"}).encode(),
         headers={
@@ -290,7 +292,7 @@ def test_pages_keep_the_last_catalogue_while_the_database_is_down(
     while time.monotonic() < outage_ends:
         pages.append(server.request("/page/"))
         time.sleep(0.05)
-    form, api = decide(server, csrf)
+    form, api = post_decisions(server, csrf)
 
     assert [p.status for p in pages] == [200] * len(pages), server.stderr()
     assert all(BANNER in p.body for p in pages)
@@ -310,7 +312,7 @@ def test_pages_keep_the_last_catalogue_while_the_database_is_down(
     )
     recovered = poll(
         server,
-        "/cookies/preferences/",
+        url("preferences"),
         lambda answer: b"Statistics, renamed" in answer.body,
         bound=LONGEST_RETRY + 2 * REFRESH + 2,
     )
@@ -334,7 +336,7 @@ def test_process_without_a_catalogue_answers_503_until_the_database_is_back(
     server = start_server(running_postgres.url, LOCAL_MEMORY, refresh=REFRESH)
 
     pages = [server.request("/page/") for _ in range(5)]
-    api = server.request("/cookies/api/", headers={"Accept": "application/json"})
+    api = server.request(url("api"), headers={"Accept": "application/json"})
 
     assert [p.status for p in pages] == [503] * 5, server.stderr()
     page = pages[0]
@@ -503,7 +505,7 @@ class TestProcessWithoutCatalogue:
         )
 
     def test_json_requests_get_json(self, client: Client) -> None:
-        response = client.get("/cookies/api/", HTTP_ACCEPT="application/json")
+        response = client.get(url("api"), HTTP_ACCEPT="application/json")
 
         assert response.status_code == 503
         assert response.json() == {

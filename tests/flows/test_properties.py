@@ -41,12 +41,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
-from cookie_consent.catalogue.snapshot import get_catalogue
-from cookie_consent.consent import cookie as consent_cookie
-from cookie_consent.consent.cookie import Decision, StoredConsent
 from cookie_consent.models import CookieCategory
 from cookie_consent.views import gpc_json
-from tests.factories import make_cookie
+from tests.factories import make_consent_cookie, make_cookie
 from tests.flows.test_untrusted_input import (
     CONSENT_SLUGS,
     actions,
@@ -133,7 +130,8 @@ def declared_category(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Consent:
-    """A consent cookie, made at run time with the app's encoder for the test catalogue."""
+    """A consent cookie, made at run time by the factory (the app's encoder) for the test
+    catalogue."""
 
     kind: str = "none"  # none, accept_all, reject_all, partial, tampered
     partial: frozenset[str] = frozenset()  # the grants of "partial"
@@ -155,17 +153,12 @@ class Consent:
     def value(self, now: int) -> str | None:
         if self.kind == "none":
             return None
-        catalogue = get_catalogue()
-        decisions = {}
-        for slug in sorted(CONSENT_SLUGS):
-            category = catalogue.category(slug)
-            assert category is not None
-            grant = slug in self.grants()
-            revision = "0" if slug in self.stale else category.revision
-            decisions[slug] = Decision(
-                grant, revision, self.decided_at(now), gpc=grant and self.under_gpc
-            )
-        value = consent_cookie.encode(StoredConsent(consent_cookie.new_consent_id(), decisions))
+        value = make_consent_cookie(
+            granted=self.grants(),
+            stale=self.stale,
+            decided_at=self.decided_at(now),
+            under_gpc=self.under_gpc,
+        )
         if self.kind == "tampered":
             at = int(self.tamper_at * (len(value) - 1))
             value = value[:at] + ("A" if value[at] != "A" else "B") + value[at + 1 :]
