@@ -31,11 +31,8 @@ from cookie_consent.consent.decisions import VOCABULARY, Answer
 from cookie_consent.consent.http import allow, error_response, safe_next, wants_json
 from cookie_consent.consent.serialise import state_response
 from cookie_consent.consent.state import (
-    CURRENT,
-    EXPIRED,
-    MISSING,
-    STALE,
     ConsentState,
+    Status,
     get_consent,
     vary_on_consent,
 )
@@ -48,9 +45,6 @@ from cookie_consent.logs import one_line
 from cookie_consent.records.recent import recent_records
 
 logger = logging.getLogger(__name__)
-
-# The statuses policy.html compares with, by name: {% if choice.status == statuses.CURRENT %}.
-STATUSES = {"MISSING": MISSING, "STALE": STALE, "EXPIRED": EXPIRED, "CURRENT": CURRENT}
 
 
 def _unavailable(request: HttpRequest, error: DatabaseError, *, as_json: bool) -> HttpResponse:
@@ -147,7 +141,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         request,
         "cookie_consent/policy.html",
         state,
-        statuses=STATUSES,
+        statuses=Status,
         records=recent_records(state.consent_id),
         site=f"{request.scheme}://{request.get_host()}",
         next=request.get_full_path(),
