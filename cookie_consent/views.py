@@ -38,7 +38,6 @@ from cookie_consent.consent.state import (
 )
 
 # "as": re-exported, for tests/test_middleware.py until it imports it from consent/.
-from cookie_consent.consent.store import store as store
 from cookie_consent.consent.store import store_decision
 from cookie_consent.forms import ApiDecisionForm, DecisionForm
 from cookie_consent.logs import one_line

@@ -37,14 +37,14 @@ def test_attaches_the_consent_lazily(rf: RequestFactory) -> None:
 
 
 def test_request_attribute_follows_a_decision_made_in_the_request(rf: RequestFactory) -> None:
-    from cookie_consent import views
     from cookie_consent.consent import cookie as consent_cookie
+    from cookie_consent.consent.store import store
 
     def view(request: HttpRequest) -> HttpResponse:
         consent = request.cookie_consent  # type: ignore[attr-defined]
         assert not consent.decided
         response = HttpResponse()
-        views.store(
+        store(
             request,
             response,
             consent_cookie.StoredConsent("c" * 32, {}),
