@@ -29,6 +29,12 @@ def url(name: str, **query: str) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def admin_url(model: str, view: str, *args: object) -> str:
+    """The path of the admin's ``view`` (``changelist``, ``add``, ``change``…) of the
+    app's ``model``; ``args`` are the view's (the object's primary key)."""
+    return reverse(f"admin:cookie_consent_{model}_{view}", args=args)
+
+
 def _checked(response: Response, status: int | None) -> Response:
     if status is not None:
         assert response.status_code == status, response.content.decode(errors="replace")
