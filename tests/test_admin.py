@@ -4,20 +4,13 @@ import csv
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.models import ConsentRecord, Cookie, CookieCategory
+from tests.toolkit import admin_url, decide
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client: Client) -> Client:
-    user = User.objects.create_superuser("admin", "admin@example.com", "pw")
-    client.force_login(user)
-    return client
 
 
 def inline_form(category: CookieCategory, **changes: str) -> dict[str, str]:
@@ -54,16 +47,18 @@ def inline_form(category: CookieCategory, **changes: str) -> dict[str, str]:
 
 
 def test_changelists_and_search(admin_client: Client) -> None:
-    response = admin_client.get("/admin/cookie_consent/cookiecategory/")
+    categories = admin_url("cookiecategory", "changelist")
+    cookies = admin_url("cookie", "changelist")
+    response = admin_client.get(categories)
     assert response.status_code == 200
     assert "Necessary cookies" in response.text
     assert '<td class="field-cookie_count">5</td>' in response.text
-    response = admin_client.get("/admin/cookie_consent/cookiecategory/?q=csrftoken")
+    response = admin_client.get(f"{categories}?q=csrftoken")
     assert "Necessary cookies" in response.text
     assert "Third-party cookies" not in response.text
-    response = admin_client.get("/admin/cookie_consent/cookie/?category__id__exact=1")
+    response = admin_client.get(f"{cookies}?category__id__exact=1")
     assert response.status_code == 200
-    response = admin_client.get("/admin/cookie_consent/cookie/?q=language")
+    response = admin_client.get(f"{cookies}?q=language")
     assert "django_language" in response.text
     assert "sessionid" not in response.text
 
@@ -72,7 +67,7 @@ def test_cookie_added_inline_is_seen_at_once(admin_client: Client) -> None:
     statistics = CookieCategory.objects.get(slug="statistics")
     assert get_catalogue().category_of("_ga_ABC") is None
     response = admin_client.post(
-        f"/admin/cookie_consent/cookiecategory/{statistics.pk}/change/",
+        admin_url("cookiecategory", "change", statistics.pk),
         inline_form(statistics, name="_ga_*", provider="Google"),
     )
     assert response.status_code == 302
@@ -83,7 +78,7 @@ def test_cookie_added_inline_is_seen_at_once(admin_client: Client) -> None:
 def test_invalid_inline_cookie_shows_the_rule(admin_client: Client) -> None:
     statistics = CookieCategory.objects.get(slug="statistics")
     response = admin_client.post(
-        f"/admin/cookie_consent/cookiecategory/{statistics.pk}/change/",
+        admin_url("cookiecategory", "change", statistics.pk),
         inline_form(statistics, name="csrf*"),
     )
     assert response.status_code == 200
@@ -94,7 +89,7 @@ def test_invalid_inline_cookie_shows_the_rule(admin_client: Client) -> None:
 def test_duplicate_cookie_in_cookie_admin(admin_client: Client) -> None:
     necessary = CookieCategory.objects.get(slug="necessary")
     response = admin_client.post(
-        "/admin/cookie_consent/cookie/add/",
+        admin_url("cookie", "add"),
         {"category": str(necessary.pk), "name": "sessionid", "path": "/", "domain": ""},
     )
     assert response.status_code == 200
@@ -103,7 +98,7 @@ def test_duplicate_cookie_in_cookie_admin(admin_client: Client) -> None:
 
 def test_required_category_needing_consent_is_refused(admin_client: Client) -> None:
     response = admin_client.post(
-        "/admin/cookie_consent/cookiecategory/add/",
+        admin_url("cookiecategory", "add"),
         {
             "slug": "x",
             "name": "X",
@@ -123,10 +118,10 @@ def test_required_category_needing_consent_is_refused(admin_client: Client) -> N
 
 def test_csv_action_turns_a_user_agent_formula_into_text(admin_client: Client) -> None:
     formula = '=HYPERLINK("http://evil","x")'
-    Client().post("/cookies/update/", {"action": "accept_all"}, HTTP_USER_AGENT=formula)
+    decide(Client(), "accept_all", headers={"user-agent": formula})
     record = ConsentRecord.objects.get()
     response = admin_client.post(
-        "/admin/cookie_consent/consentrecord/",
+        admin_url("consentrecord", "changelist"),
         {"action": "export_csv", "_selected_action": [record.pk]},
     )
     assert response["Content-Disposition"] == 'attachment; filename="consent-records.csv"'
