@@ -8,14 +8,15 @@ import pytest
 from django.test import Client, override_settings
 
 from cookie_consent.models import CookieCategory
+from tests.toolkit import decide, url
 
 pytestmark = pytest.mark.django_db
 
 
 def defaults(
-    client: Client, url: str = "/head/", headers: dict[str, str] | None = None
+    client: Client, path: str = "/head/", headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    html = client.get(url, headers=headers).text
+    html = client.get(path, headers=headers).text
     match = re.search(
         r'<script src="/static/cookie_consent/cookie-consent.js" data-cc-consent-mode="([^"]*)"',
         html,
@@ -40,11 +41,11 @@ def test_everything_but_necessary_is_denied_before_a_decision(client: Client) ->
 
 
 def test_defaults_reflect_the_stored_decision(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "save", "categories": ["statistics"]})
+    decide(client, "save", ["statistics"])
     command = defaults(client)["default"]
     assert command["analytics_storage"] == "granted"
     assert command["ad_storage"] == "denied"
-    client.post("/cookies/update/", {"action": "accept_all"})
+    decide(client, "accept_all")
     command = defaults(client)["default"]
     assert {command[k] for k in ("ad_storage", "ad_user_data", "ad_personalization")} == {
         "granted"
@@ -57,7 +58,7 @@ def test_mapping_is_admin_editable(client: Client) -> None:
     CookieCategory.objects.filter(slug="first_party").update(
         consent_mode="analytics_storage personalization_storage"
     )
-    client.post("/cookies/update/", {"action": "save", "categories": ["first_party"]})
+    decide(client, "save", ["first_party"])
     command = defaults(client)["default"]
     assert command["analytics_storage"] == "granted"
     assert command["personalization_storage"] == "granted"
@@ -93,7 +94,7 @@ def test_unknown_consent_type_is_refused() -> None:
 
 
 def test_api_lists_each_categorys_consent_types(client: Client) -> None:
-    categories = client.get("/cookies/api/").json()["categories"]
+    categories = client.get(url("api")).json()["categories"]
     assert {c["slug"]: c["consent_mode"] for c in categories} == {
         "necessary": ["security_storage", "functionality_storage"],
         "statistics": ["analytics_storage"],
