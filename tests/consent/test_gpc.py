@@ -9,6 +9,7 @@ from django.test import Client, override_settings
 
 from cookie_consent.models import CookieCategory
 from tests.factories import make_cookie
+from tests.toolkit import decide, url
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def analytics() -> None:
 
 
 def granted(client: Client, headers: dict[str, str] | None = None) -> dict[str, bool]:
-    body = client.get("/cookies/api/", headers=headers).json()
+    body = client.get(url("api"), headers=headers).json()
     return {c["slug"]: c["granted"] for c in body["categories"]}
 
 
@@ -36,14 +37,14 @@ def test_signal_refuses_without_a_cookie_and_shows_a_notice(client: Client) -> N
     assert 'id="cc-gpc-notice"' in page
     assert "Your browser sends the Global Privacy Control signal" in page
     assert "Statistical cookies, Internal or first-party cookies, Third-party cookies." in page
-    assert client.get("/cookies/api/", headers=GPC).json()["gpc"] is True
+    assert client.get(url("api"), headers=GPC).json()["gpc"] is True
 
 
 @pytest.mark.parametrize("value", ["0", "true", "1 ", ""])
 def test_only_exactly_one_is_a_signal(client: Client, value: str) -> None:
     page = client.get("/page/", headers={"Sec-GPC": value}).text
     assert 'id="cc-banner"' in page
-    assert client.get("/cookies/api/", headers={"Sec-GPC": value}).json()["gpc"] is False
+    assert client.get(url("api"), headers={"Sec-GPC": value}).json()["gpc"] is False
 
 
 @pytest.mark.parametrize("value", ["1, 1", "1,1", "1 ,1, 1"])
@@ -52,16 +53,16 @@ def test_a_signal_sent_twice_is_the_signal(client: Client, value: str) -> None:
     page = client.get("/page/", headers={"Sec-GPC": value}).text
     assert 'id="cc-banner"' not in page
     assert 'id="cc-gpc-notice"' in page
-    assert client.get("/cookies/api/", headers={"Sec-GPC": value}).json()["gpc"] is True
+    assert client.get(url("api"), headers={"Sec-GPC": value}).json()["gpc"] is True
 
 
 @pytest.mark.parametrize("value", ["1, 0", "0, 1", "1,", ",1", "1, true"])
 def test_a_joined_header_with_another_value_is_no_signal(client: Client, value: str) -> None:
-    assert client.get("/cookies/api/", headers={"Sec-GPC": value}).json()["gpc"] is False
+    assert client.get(url("api"), headers={"Sec-GPC": value}).json()["gpc"] is False
 
 
 def test_an_earlier_grant_yields_to_the_signal(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "accept_all"})
+    decide(client, "accept_all")
     assert granted(client)["statistics"]
     assert not granted(client, headers=GPC)["statistics"]
     client.cookies["_ga"] = "1"
@@ -69,11 +70,7 @@ def test_an_earlier_grant_yields_to_the_signal(client: Client) -> None:
 
 
 def test_a_grant_made_under_the_signal_stands(client: Client) -> None:
-    client.post(
-        "/cookies/update/",
-        {"action": "save", "categories": ["statistics"], "method": "preferences"},
-        headers=GPC,
-    )
+    decide(client, "save", ["statistics"], method="preferences", headers=GPC)
     assert granted(client, headers=GPC) == {
         "necessary": True,
         "statistics": True,
@@ -96,7 +93,7 @@ def test_banner_asks_only_what_the_signal_does_not_cover(client: Client) -> None
     assert 'value="first_party"' in page
     assert 'value="statistics"' not in page
     # Accept all in that banner accepts what it asked; the signal keeps the rest refused.
-    client.post("/cookies/update/", {"action": "accept_all", "method": "banner"}, headers=GPC)
+    decide(client, "accept_all", method="banner", headers=GPC)
     assert granted(client, headers=GPC) == {
         "necessary": True,
         "statistics": False,
@@ -109,7 +106,7 @@ def test_banner_asks_only_what_the_signal_does_not_cover(client: Client) -> None
 def test_signal_ignored_when_the_site_says_so(client: Client) -> None:
     page = client.get("/page/", headers=GPC).text
     assert 'id="cc-banner"' in page
-    assert client.get("/cookies/api/", headers=GPC).json()["gpc"] is False
+    assert client.get(url("api"), headers=GPC).json()["gpc"] is False
     assert client.get("/.well-known/gpc.json").json()["gpc"] is False
     assert client.get("/page/")["Vary"] == "Cookie"
 
