@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest
 from django.test import Client, RequestFactory, override_settings
 
 from cookie_consent.catalogue.snapshot import get_catalogue
-from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.consent import state as state_module
-from cookie_consent.consent.cookie import Decision
+from cookie_consent.consent.cookie import Decision, encode
 from cookie_consent.consent.state import ConsentState, Status, read_consent
+from tests.factories import make_consent, make_consent_cookie
+from tests.toolkit import url
 
 pytestmark = pytest.mark.django_db
 
@@ -99,11 +99,9 @@ def test_lifetime_is_a_setting() -> None:
 
 
 def test_read_consent_from_a_request(rf: RequestFactory) -> None:
-    stored = consent_cookie.StoredConsent(
-        "b" * 32, {"statistics": Decision(True, revision("statistics"), int(time.time()))}
-    )
+    stored = make_consent(consent_id="b" * 32, granted={"statistics"})
     request = rf.get("/", headers={"Sec-GPC": "1"})
-    request.COOKIES["cookies_preferences"] = consent_cookie.encode(stored)
+    request.COOKIES["cookies_preferences"] = encode(stored)
     consent = read_consent(request)
     assert consent.consent_id == "b" * 32
     assert consent.gpc
@@ -115,18 +113,18 @@ def test_gpc_is_exactly_one(rf: RequestFactory, value: str) -> None:
     assert not read_consent(rf.get("/", headers={"Sec-GPC": value})).gpc
 
 
-@pytest.mark.parametrize("url", ["/page/", "/cookies/", "/cookies/preferences/", "/cookies/api/"])
+@pytest.mark.parametrize("view", ["page", "policy", "preferences", "api"])
 def test_signed_cookie_from_the_far_future_is_no_decision_on_every_page(
-    client: Client, url: str
+    client: Client, view: str
 ) -> None:
     # Only a holder of the secret key can sign it; every page still answers, as if the
     # visitor had not decided (before, datetime.fromtimestamp overflowed: a 500).
-    client.cookies["cookies_preferences"] = consent_cookie._signer().sign(
-        f"1|{'a' * 32}|statistics:1:{revision('statistics')}:999999999999"
+    client.cookies["cookies_preferences"] = make_consent_cookie(
+        granted={"statistics"}, decided_at=999_999_999_999
     )
-    response = client.get(url)
+    response = client.get("/page/" if view == "page" else url(view))
     assert response.status_code == 200
-    if url == "/cookies/api/":
+    if view == "api":
         assert response.json()["consent_id"] is None
     else:
-        assert "cc-banner" in response.text or url != "/page/"
+        assert "cc-banner" in response.text or view != "page"
