@@ -7,17 +7,15 @@ from django.test import Client
 
 from cookie_consent.consent.state import ConsentState
 from cookie_consent.signals import consent_changed
+from tests.toolkit import decide, decide_by_api, url
 
 pytestmark = pytest.mark.django_db
 
 
 def test_update_answers_json_when_asked(client: Client) -> None:
-    response = client.post(
-        "/cookies/update/",
-        {"action": "save", "categories": ["statistics"]},
-        headers={"Accept": "application/json"},
+    response = decide(
+        client, "save", ["statistics"], status=200, headers={"Accept": "application/json"}
     )
-    assert response.status_code == 200
     body = response.json()
     assert body["decided"] is True
     assert body["needs_decision"] is False
@@ -29,7 +27,7 @@ def test_update_answers_json_when_asked(client: Client) -> None:
 
 
 def test_api_get_before_any_decision(client: Client) -> None:
-    body = client.get("/cookies/api/").json()
+    body = client.get(url("api")).json()
     assert body["consent_id"] is None
     assert body["decided"] is False
     assert body["gpc"] is False
@@ -59,22 +57,17 @@ def test_api_get_before_any_decision(client: Client) -> None:
 def test_api_post_stores_a_decision(
     client: Client, body: dict[str, Any], granted: set[str]
 ) -> None:
-    response = client.post("/cookies/api/", body, content_type="application/json")
+    response = client.post(url("api"), body, content_type="application/json")
     assert response.status_code == 200
     state = response.json()
     assert {
         c["slug"] for c in state["categories"] if c["granted"] and not c["required"]
     } == granted
-    assert client.get("/cookies/api/").json()["consent_id"] == state["consent_id"]
+    assert client.get(url("api")).json()["consent_id"] == state["consent_id"]
 
 
 def test_api_refuses_categories_with_another_action(client: Client) -> None:
-    response = client.post(
-        "/cookies/api/",
-        {"action": "accept_all", "categories": ["statistics"]},
-        content_type="application/json",
-    )
-    assert response.status_code == 400
+    response = decide_by_api(client, "accept_all", ["statistics"], status=400)
     assert response.json() == {"error": "“categories” goes with the action “save” only."}
 
 
@@ -88,7 +81,7 @@ def test_api_refuses_categories_with_another_action(client: Client) -> None:
     ],
 )
 def test_api_shape_errors(client: Client, body: Any) -> None:
-    response = client.post("/cookies/api/", body, content_type="application/json")
+    response = client.post(url("api"), body, content_type="application/json")
     assert response.status_code == 400
     assert "error" in response.json()
     assert "cookies_preferences" not in response.cookies
@@ -102,8 +95,8 @@ def test_signal_carries_old_and_new_state(client: Client) -> None:
 
     consent_changed.connect(receiver)
     try:
-        client.post("/cookies/update/", {"action": "accept_all"})
-        client.post("/cookies/update/", {"action": "reject_all"})
+        decide(client, "accept_all")
+        decide(client, "reject_all")
     finally:
         consent_changed.disconnect(receiver)
     assert len(received) == 2
@@ -114,12 +107,11 @@ def test_signal_carries_old_and_new_state(client: Client) -> None:
     assert second["old"].granted("statistics")
     assert not second["new"].granted("statistics")
     assert second["new"].consent_id == first["new"].consent_id
-    assert first["request"].path == "/cookies/update/"
+    assert first["request"].path == url("update")
 
 
 def test_bad_form_shows_a_readable_page(client: Client) -> None:
-    response = client.post("/cookies/update/", {"action": "maybe"})
-    assert response.status_code == 400
+    response = decide(client, "maybe", status=400)
     assert "Your cookie choice was not saved" in response.text
     assert "action: Select a valid choice. maybe is not one of the available choices." in (
         response.text
@@ -127,43 +119,43 @@ def test_bad_form_shows_a_readable_page(client: Client) -> None:
 
 
 def test_policy_page(client: Client) -> None:
-    response = client.get("/cookies/")
+    response = client.get(url("policy"))
     assert response.status_code == 200
     assert "What cookies are used on the http://testserver platform" in response.text
     assert "You have not made a choice yet" in response.text
     assert "Cookie" in response["Vary"]
     assert "no-cache" in response["Cache-Control"]
-    assert client.head("/cookies/").status_code == 200
+    assert client.head(url("policy")).status_code == 200
 
 
 def test_preferences_form_posts_the_records_vocabulary(client: Client) -> None:
     from cookie_consent.models import ConsentRecord
 
-    text = client.get("/cookies/preferences/").text
+    text = client.get(url("preferences")).text
     for action in ConsentRecord.Action:
         assert f'name="action" value="{action.value}"' in text
     assert f'name="method" value="{ConsentRecord.Method.PREFERENCES.value}"' in text
 
 
 def test_policy_shows_the_date_of_each_decision(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
-    assert "Statistical cookies: refused (decided on" in client.get("/cookies/").text
+    decide(client, "reject_all")
+    assert "Statistical cookies: refused (decided on" in client.get(url("policy")).text
 
 
 def test_consent_cookie_attributes(client: Client, settings: Any) -> None:
     settings.COOKIE_CONSENT_COOKIE_DOMAIN = ".testserver.local"
     settings.COOKIE_CONSENT_COOKIE_SAMESITE = "Strict"
-    response = client.post("/cookies/update/", {"action": "reject_all"})
+    response = decide(client, "reject_all")
     morsel = response.cookies["cookies_preferences"]
     assert morsel["domain"] == ".testserver.local"
     assert morsel["samesite"] == "Strict"
     assert morsel["path"] == "/"
     assert not morsel["httponly"]
     assert not morsel["secure"]
-    secure = client.post("/cookies/update/", {"action": "reject_all"}, secure=True)
+    secure = decide(client, "reject_all", secure=True)
     assert secure.cookies["cookies_preferences"]["secure"]
     settings.COOKIE_CONSENT_COOKIE_SECURE = False
-    forced = client.post("/cookies/update/", {"action": "reject_all"}, secure=True)
+    forced = decide(client, "reject_all", secure=True)
     assert not forced.cookies["cookies_preferences"]["secure"]
 
 
@@ -172,7 +164,7 @@ def test_consent_views_vary_on_gpc_without_the_middleware(settings: Any) -> None
 
     from cookie_consent import views
 
-    response = views.api(RequestFactory().get("/cookies/api/"))
+    response = views.api(RequestFactory().get(url("api")))
     assert response["Vary"] == "Cookie, Sec-GPC"
     settings.COOKIE_CONSENT_HONOR_GPC = False
-    assert views.api(RequestFactory().get("/cookies/api/"))["Vary"] == "Cookie"
+    assert views.api(RequestFactory().get(url("api")))["Vary"] == "Cookie"
