@@ -24,6 +24,7 @@ from django.test import Client
 
 from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.models import ConsentRecord
+from tests.toolkit import decide, url
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 COOKIE_NAME = "cookies_preferences"
-UPDATE_URL = "/cookies/update/"
-API_URL = "/cookies/api/"
 TOO_LARGE = "The request is too large to be a cookie choice."
 CSRF_REFUSED = (
     "Your choice was not saved: the page's security token (CSRF) is missing or out of date. "
@@ -71,7 +70,7 @@ TOO_DEEP = (
 
 def test_json_nested_deeper_than_the_parser_goes_is_a_readable_400() -> None:
     # 16,000 levels, under the body limit: past every supported Python's JSON parser.
-    response = Client().post(API_URL, "[" * 16_000, content_type="application/json")
+    response = Client().post(url("api"), "[" * 16_000, content_type="application/json")
     assert json_error(response, 400) == TOO_DEEP
     assert not ConsentRecord.objects.exists()
 
@@ -89,7 +88,7 @@ def test_json_nested_deeper_than_the_parser_goes_is_a_readable_400() -> None:
 def test_deeply_nested_json_is_a_readable_400(body: str) -> None:
     # Python 3.13's parser reads 3,000 levels (3.11 and 3.12 raise RecursionError): either
     # way a 400 that says what is wrong, and nothing stored.
-    response = Client().post(API_URL, body, content_type="application/json")
+    response = Client().post(url("api"), body, content_type="application/json")
     message = json_error(response, 400)
     assert message
     assert message == TOO_DEEP or sys.version_info >= (3, 13)
@@ -99,7 +98,7 @@ def test_deeply_nested_json_is_a_readable_400(body: str) -> None:
 def test_malformed_multipart_form_is_a_readable_400(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
         response = Client().post(
-            UPDATE_URL,
+            url("update"),
             b"--x\r\nContent-Disposition: form-data; name=action\r\n\r\naccept_all",
             content_type="multipart/form-data",
         )
@@ -110,25 +109,25 @@ def test_malformed_multipart_form_is_a_readable_400(caplog: pytest.LogCaptureFix
         "multipart/form-data."
     ) in response.text
     assert COOKIE_NAME not in response.cookies
-    assert_one_line(caplog, "WARNING", "Bad Request: /cookies/update/")
+    assert_one_line(caplog, "WARNING", f"Bad Request: {url('update')}")
 
 
 def test_form_with_too_many_fields_is_a_readable_400(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
         response = Client().post(
-            UPDATE_URL,
+            url("update"),
             "action=accept_all" + "&a=" * 1000,
             content_type="application/x-www-form-urlencoded",
             headers={"Accept": "application/json"},
         )
     assert json_error(response, 400) == TOO_LARGE
-    assert_one_line(caplog, "WARNING", "Bad Request: /cookies/update/")
+    assert_one_line(caplog, "WARNING", f"Bad Request: {url('update')}")
 
 
 def test_the_sites_smaller_upload_limit_holds(settings: Any) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"action": "accept_all", "padding": "a" * 1000})
-    response = Client().post(API_URL, body, content_type="application/json")
+    response = Client().post(url("api"), body, content_type="application/json")
     assert json_error(response, 400) == TOO_LARGE
 
 
@@ -224,14 +223,14 @@ def oversized_decision(total: int) -> Iterator[bytes]:
 
 
 def test_asgi_small_body_without_length_is_read() -> None:
-    answer = asgi_post(API_URL, [b'{"action": ', b'"accept_all"}'], "application/json")
+    answer = asgi_post(url("api"), [b'{"action": ', b'"accept_all"}'], "application/json")
     assert answer.status_code == 200
     assert answer.json()["decided"] is True
     assert any(cookie.startswith(f"{COOKIE_NAME}=") for cookie in answer.cookies)
 
 
 def test_asgi_api_body_without_length_is_bounded() -> None:
-    answer = asgi_post(API_URL, oversized_decision(17 * 1024), "application/json")
+    answer = asgi_post(url("api"), oversized_decision(17 * 1024), "application/json")
     assert answer.status_code == 400
     assert answer.json() == {"error": TOO_LARGE}
     assert not answer.cookies
@@ -255,7 +254,7 @@ def test_asgi_api_body_without_length_is_bounded() -> None:
     ids=["urlencoded", "multipart"],
 )
 def test_asgi_form_without_length_is_bounded(content_type: str, chunks: list[bytes]) -> None:
-    answer = asgi_post(UPDATE_URL, chunks, content_type)
+    answer = asgi_post(url("update"), chunks, content_type)
     assert answer.status_code == 400
     assert TOO_LARGE in answer.content.decode()
     assert not answer.cookies
@@ -267,7 +266,7 @@ def test_asgi_multipart_form_without_length_is_read() -> None:
         b"--x\r\nContent-Disposition: form-data; name=action\r\n\r\nreject_all\r\n",
         b"--x\r\nContent-Disposition: form-data; name=next\r\n\r\n/page/\r\n--x--\r\n",
     ]
-    answer = asgi_post(UPDATE_URL, chunks, "multipart/form-data; boundary=x")
+    answer = asgi_post(url("update"), chunks, "multipart/form-data; boundary=x")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/page/"
     assert ConsentRecord.objects.get().action == "reject_all"
@@ -279,7 +278,7 @@ def test_asgi_body_is_never_read_whole(settings: Any) -> None:
     total = 24 * 1024 * 1024
     tracemalloc.start()
     try:
-        answer = asgi_post(API_URL, oversized_decision(total), "application/json")
+        answer = asgi_post(url("api"), oversized_decision(total), "application/json")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -295,24 +294,24 @@ def test_asgi_body_is_never_read_whole(settings: Any) -> None:
     "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
 )
 def test_update_answers_a_json_content_type_in_json(content_type: str) -> None:
-    response = Client().post(UPDATE_URL, '{"action": "accept_all"}', content_type=content_type)
+    response = Client().post(url("update"), '{"action": "accept_all"}', content_type=content_type)
     assert json_error(response, 400) == "action: This field is required."
 
 
 def test_update_answers_json_to_get_from_a_json_request() -> None:
-    response = Client().get(UPDATE_URL, headers={"Accept": "application/json"})
+    response = Client().get(url("update"), headers={"Accept": "application/json"})
     assert json_error(response, 405) == "Send a cookie choice with POST."
     assert response["Allow"] == "POST"
 
 
 def test_api_answers_json_to_a_method_it_does_not_take() -> None:
-    response = Client().put(API_URL, "{}", content_type="application/json")
+    response = Client().put(url("api"), "{}", content_type="application/json")
     assert json_error(response, 405) == "Send a cookie choice with POST."
     assert response["Allow"] == "GET, POST"
 
 
 def test_update_form_get_keeps_djangos_405() -> None:
-    response = Client().get(UPDATE_URL)
+    response = Client().get(url("update"))
     assert response.status_code == 405
     assert response.content == b""
 
@@ -321,19 +320,19 @@ def test_api_csrf_failure_is_json(caplog: pytest.LogCaptureFixture) -> None:
     client = Client(enforce_csrf_checks=True)
     with caplog.at_level(logging.INFO):
         # A form content type and no Accept: still the API, still JSON.
-        response = client.post(API_URL, {"action": "accept_all"})
+        response = client.post(url("api"), {"action": "accept_all"})
     assert json_error(response, 403) == CSRF_REFUSED
     assert not ConsentRecord.objects.exists()
     [record] = caplog.records
     assert (record.name, record.levelname) == ("django.security.csrf", "WARNING")
-    assert record.getMessage() == "Forbidden (CSRF cookie not set.): /cookies/api/"
+    assert record.getMessage() == f"Forbidden (CSRF cookie not set.): {url('api')}"
 
 
 def test_api_csrf_failure_with_a_wrong_token_is_json() -> None:
     client = Client(enforce_csrf_checks=True)
     client.cookies["csrftoken"] = CSRF_SECRET
     response = client.post(
-        API_URL,
+        url("api"),
         {"action": "accept_all"},
         content_type="application/json",
         HTTP_X_CSRFTOKEN="t" * 32,
@@ -349,15 +348,14 @@ def test_api_csrf_failure_with_a_wrong_token_is_json() -> None:
 def test_update_csrf_failure_is_json_for_a_json_request(request_headers: dict[str, str]) -> None:
     client = Client(enforce_csrf_checks=True)
     if "Content-Type" in request_headers:
-        response = client.post(UPDATE_URL, "{}", content_type="application/json")
+        response = client.post(url("update"), "{}", content_type="application/json")
     else:
-        response = client.post(UPDATE_URL, {"action": "accept_all"}, headers=request_headers)
+        response = decide(client, "accept_all", status=403, headers=request_headers)
     assert json_error(response, 403) == CSRF_REFUSED
 
 
 def test_update_form_csrf_failure_keeps_djangos_page() -> None:
-    response = Client(enforce_csrf_checks=True).post(UPDATE_URL, {"action": "accept_all"})
-    assert response.status_code == 403
+    response = decide(Client(enforce_csrf_checks=True), "accept_all", status=403)
     assert response["Content-Type"].startswith("text/html")
     assert "CSRF verification failed" in response.text
     assert COOKIE_NAME not in response.cookies
@@ -374,10 +372,7 @@ def test_the_sites_pages_keep_djangos_csrf_page() -> None:
 def test_form_token_in_the_bounded_body_passes_the_check() -> None:
     client = Client(enforce_csrf_checks=True)
     client.cookies["csrftoken"] = CSRF_SECRET
-    response = client.post(
-        UPDATE_URL, {"action": "accept_all", "csrfmiddlewaretoken": CSRF_SECRET}
-    )
-    assert response.status_code == 303
+    response = decide(client, "accept_all", csrfmiddlewaretoken=CSRF_SECRET)
     stored = consent_cookie.decode(response.cookies[COOKIE_NAME].value)
     assert stored is not None
     assert all(decision.granted for decision in stored.decisions.values())
@@ -396,22 +391,22 @@ def records_fail(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("records_fail")
 @pytest.mark.parametrize(
-    ("url", "kwargs"),
-    [(UPDATE_URL, {}), (API_URL, {"content_type": "application/json"})],
+    ("view", "kwargs"),
+    [("update", {}), ("api", {"content_type": "application/json"})],
     ids=["update", "api"],
 )
 def test_unavailable_is_one_error_line(
-    caplog: pytest.LogCaptureFixture, url: str, kwargs: dict[str, Any]
+    caplog: pytest.LogCaptureFixture, view: str, kwargs: dict[str, Any]
 ) -> None:
     with caplog.at_level(logging.INFO):
-        response = Client().post(url, {"action": "accept_all"}, **kwargs)
+        response = Client().post(url(view), {"action": "accept_all"}, **kwargs)
     assert response.status_code == 503
     assert_one_line(
         caplog,
         "ERROR",
         "Cookie consent: the consent record could not be written, nothing was stored "
         "(OperationalError: connection to server failed: Connection refused "
-        f'Is it "up"?): {url}',
+        f'Is it "up"?): {url(view)}',
         logger="cookie_consent.views",
     )
 
@@ -419,14 +414,14 @@ def test_unavailable_is_one_error_line(
 def test_unreadable_records_are_one_warning_line(
     client: Client, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client.post(UPDATE_URL, {"action": "reject_all"})
+    decide(client, "reject_all")
 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("cookie_consent.records.recent.ConsentRecord.objects.filter", fail)
     with caplog.at_level(logging.INFO):
-        response = client.get("/cookies/")
+        response = client.get(url("policy"))
     assert response.status_code == 200
     assert_one_line(
         caplog,
