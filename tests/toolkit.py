@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from cookie_consent.conf import conf
+from cookie_consent.consent.cookie import decode
+from cookie_consent.models import ConsentRecord
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -46,6 +53,7 @@ def decide(
     action: str,
     categories: Iterable[str] = (),
     *,
+    at: datetime | None = None,
     status: int | None = 303,
     headers: Mapping[str, str] | None = None,
     secure: bool = False,
@@ -55,11 +63,13 @@ def decide(
     as the banner's and the preferences page's form do; the response.
 
     ``fields`` are the form's other fields (``next``, ``method``); ``headers`` and
-    ``secure`` go to the request. The response must have ``status`` (a decision's
+    ``secure`` go to the request; ``at`` is the moment the decision is made (the clock
+    stands still there meanwhile). The response must have ``status`` (a decision's
     redirect by default); ``status=None`` leaves the checking to the test.
     """
     data = {"action": action, "categories": list(categories), **fields}
-    response = client.post(url("update"), data, headers=headers, secure=secure)
+    with time_machine.travel(at, tick=False) if at else nullcontext():
+        response = client.post(url("update"), data, headers=headers, secure=secure)
     return _checked(response, status)
 
 
@@ -82,3 +92,12 @@ def decide_by_api(
         url("api"), json.dumps(body), content_type="application/json", headers=headers
     )
     return _checked(response, status)
+
+
+def record_of(response: Response) -> ConsentRecord:
+    """The consent record of the decision ``response`` answered: the last of the chain
+    its consent cookie names."""
+    stored = decode(response.cookies[conf.COOKIE_NAME].value)
+    assert stored is not None, "the response sets no consent cookie of ours"
+    record: ConsentRecord = ConsentRecord.objects.filter(consent_id=stored.consent_id).latest("id")
+    return record
