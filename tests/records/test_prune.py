@@ -6,7 +6,6 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
@@ -16,15 +15,14 @@ from cookie_consent.models import ConsentCheckpoint, ConsentRecord
 from cookie_consent.records import prune as pruning
 from cookie_consent.records.chain import checkpoint_mac, signing_keys
 from cookie_consent.records.verify import verify
+from tests.toolkit import decide, record_of
 
 pytestmark = pytest.mark.django_db
 
 
-def decide(client: Client, *, days_ago: float = 0) -> ConsentRecord:
-    with time_machine.travel(timezone.now() - timedelta(days=days_ago), tick=False):
-        response = client.post("/cookies/update/", {"action": "accept_all"})
-    assert response.status_code == 303
-    return ConsentRecord.objects.order_by("id").last()  # type: ignore[return-value]
+def accepted(client: Client, *, days_ago: float = 0) -> ConsentRecord:
+    """The record of an acceptance made ``days_ago``."""
+    return record_of(decide(client, "accept_all", at=timezone.now() - timedelta(days=days_ago)))
 
 
 def pruned(*args: str) -> str:
@@ -40,10 +38,10 @@ def assert_verifies() -> None:
 
 def test_old_records_are_pruned_in_batches_and_chains_still_verify() -> None:
     alice, bob, carol = Client(), Client(), Client()
-    alice_old = [decide(alice, days_ago=days) for days in (900, 800, 700)]
-    alice_new = decide(alice, days_ago=10)
-    bob_old = [decide(bob, days_ago=days) for days in (850, 750)]
-    carol_new = decide(carol, days_ago=1)
+    alice_old = [accepted(alice, days_ago=days) for days in (900, 800, 700)]
+    alice_new = accepted(alice, days_ago=10)
+    bob_old = [accepted(bob, days_ago=days) for days in (850, 750)]
+    carol_new = accepted(carol, days_ago=1)
     before = timezone.now() - timedelta(days=365)
 
     output = pruned("--older-than", "365", "--batch-size", "2")
@@ -65,7 +63,7 @@ def test_old_records_are_pruned_in_batches_and_chains_still_verify() -> None:
 
 def test_pruning_again_moves_the_checkpoint() -> None:
     client = Client()
-    records = [decide(client, days_ago=days) for days in (500, 400, 300, 200, 100)]
+    records = [accepted(client, days_ago=days) for days in (500, 400, 300, 200, 100)]
     assert pruned("--older-than", "450").startswith("Pruned 1 consent record made before ")
     checkpoint = ConsentCheckpoint.objects.get()
     assert (checkpoint.last_mac, checkpoint.pruned) == (records[0].mac, 1)
@@ -83,12 +81,12 @@ def test_pruning_again_moves_the_checkpoint() -> None:
 
 def test_a_decision_after_pruning_chains_onto_the_checkpoint() -> None:
     client = Client()
-    old = [decide(client, days_ago=days) for days in (400, 399)]
+    old = [accepted(client, days_ago=days) for days in (400, 399)]
     pruned("--older-than", "30")
     assert not ConsentRecord.objects.exists()
     assert list(verify()) == []
 
-    new = decide(client)
+    new = accepted(client)
     assert new.consent_id == old[0].consent_id
     assert new.previous_mac == old[-1].mac == ConsentCheckpoint.objects.get().last_mac
     assert_verifies()
@@ -96,8 +94,8 @@ def test_a_decision_after_pruning_chains_onto_the_checkpoint() -> None:
 
 def test_the_retention_setting_is_the_default() -> None:
     client = Client()
-    decide(client, days_ago=40)
-    kept = decide(client, days_ago=20)
+    accepted(client, days_ago=40)
+    kept = accepted(client, days_ago=20)
     with override_settings(COOKIE_CONSENT_RECORD_RETENTION_DAYS=30):
         assert "(30 days ago)" in pruned()
     assert list(ConsentRecord.objects.all()) == [kept]
@@ -109,8 +107,8 @@ def test_the_retention_setting_is_the_default() -> None:
 def test_a_dry_run_counts_and_deletes_nothing() -> None:
     client = Client()
     for days in (400, 300, 200):
-        decide(client, days_ago=days)
-    decide(Client(), days_ago=250)
+        accepted(client, days_ago=days)
+    accepted(Client(), days_ago=250)
     output = pruned("--older-than", "100", "--dry-run", "--batch-size", "2")
     assert output.startswith("Dry run, nothing deleted: would have pruned 4 consent records made")
     assert ConsentRecord.objects.count() == 4
@@ -126,7 +124,7 @@ def test_a_dry_run_counts_and_deletes_nothing() -> None:
     ],
 )
 def test_bad_options_are_errors(args: tuple[str, ...], message: str) -> None:
-    decide(Client(), days_ago=4000)
+    accepted(Client(), days_ago=4000)
     with pytest.raises(CommandError) as info:
         pruned(*args)
     assert str(info.value) == message
@@ -142,10 +140,10 @@ def test_a_retention_setting_below_one_day_is_an_error() -> None:
 def test_only_the_start_of_a_chain_is_pruned() -> None:
     """A record older than its predecessor (made while it waited for the chain's lock)."""
     client = Client()
-    first = decide(client, days_ago=300)
-    waited = decide(client, days_ago=10)
-    late = decide(client, days_ago=10.001)
-    other = decide(Client(), days_ago=10.0005)
+    first = accepted(client, days_ago=300)
+    waited = accepted(client, days_ago=10)
+    late = accepted(client, days_ago=10.001)
+    other = accepted(Client(), days_ago=10.0005)
     assert late.created_at < waited.created_at
 
     cutoff = timezone.now() - timedelta(days=10.0002)
@@ -160,8 +158,8 @@ def test_only_the_start_of_a_chain_is_pruned() -> None:
 
 def test_pruning_after_a_key_rotation_signs_the_checkpoint_with_the_new_key() -> None:
     client = Client()
-    decide(client, days_ago=100)
-    kept = decide(client)
+    accepted(client, days_ago=100)
+    kept = accepted(client)
     old_secret = settings.SECRET_KEY
     with override_settings(SECRET_KEY="a-newer-secret-key", SECRET_KEY_FALLBACKS=[old_secret]):
         assert pruning.prune(before=timezone.now() - timedelta(days=50)) == 1
