@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
 from cookie_consent.models import ConsentRecord
 from cookie_consent.records import export
+from tests.toolkit import decide, record_of, url
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +26,12 @@ MARCH = datetime(2025, 3, 5, 17, 0, 0, 250000, tzinfo=dt_timezone.utc)
 UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
 
 
-def decide(
+def recorded(
     client: Client, action: str, *categories: str, at: datetime = JANUARY, method: str = ""
 ) -> ConsentRecord:
-    with time_machine.travel(at, tick=False):
-        response = client.post(
-            "/cookies/update/",
-            {"action": action, "categories": list(categories), "method": method},
-            headers={"user-agent": UA},
-        )
-    assert response.status_code == 303
-    return ConsentRecord.objects.order_by("id").last()  # type: ignore[return-value]
+    """The record of a decision made ``at`` (in January unless told) by a Firefox."""
+    response = decide(client, action, categories, at=at, method=method, headers={"user-agent": UA})
+    return record_of(response)
 
 
 def exported(*args: str) -> str:
@@ -51,8 +46,8 @@ def json_lines(*args: str) -> list[dict[str, Any]]:
 
 def test_csv_has_a_header_and_one_row_per_record() -> None:
     client = Client()
-    first = decide(client, "save", "statistics", method="banner")
-    second = decide(client, "reject_all", at=MARCH)
+    first = recorded(client, "save", "statistics", method="banner")
+    second = recorded(client, "reject_all", at=MARCH)
     rows = list(csv.reader(StringIO(exported("--format", "csv"))))
     assert rows[0] == list(export.CSV_COLUMNS)
     assert len(rows) == 3
@@ -69,7 +64,7 @@ def test_csv_has_a_header_and_one_row_per_record() -> None:
         "revisions": " ".join(f"{k}:{v}" for k, v in sorted(first.revisions.items())),
         "reconsent": "0",
         "language": first.language,
-        "policy_url": "http://testserver/cookies/",
+        "policy_url": "http://testserver" + url("policy"),
         "gpc": "0",
         "user_id": "",
         "ip_hash": "",
@@ -95,8 +90,7 @@ FORMULA = '=HYPERLINK("http://evil","x")'
 
 def test_a_user_agent_formula_is_text_in_csv_and_exact_in_json() -> None:
     client = Client()
-    with time_machine.travel(JANUARY, tick=False):
-        client.post("/cookies/update/", {"action": "accept_all"}, headers={"user-agent": FORMULA})
+    decide(client, "accept_all", at=JANUARY, headers={"user-agent": FORMULA})
     text = exported("--format", "csv")
     # OWASP's form: the cell quoted, a single quote first, its double quotes doubled.
     assert '"\'=HYPERLINK(""http://evil"",""x"")"' in text
@@ -111,7 +105,7 @@ def test_a_user_agent_formula_is_text_in_csv_and_exact_in_json() -> None:
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
 def test_no_csv_cell_starts_a_formula(start: str) -> None:
     agent = f"{start}1+2"
-    decide_as(agent)
+    decide(Client(), "reject_all", headers={"user-agent": agent})
     [_, row] = csv.reader(StringIO(exported("--format", "csv")))
     assert row[export.CSV_COLUMNS.index("user_agent")] == "'" + agent
     assert json_lines()[0]["user_agent"] == agent
@@ -120,17 +114,12 @@ def test_no_csv_cell_starts_a_formula(start: str) -> None:
 def test_every_csv_cell_is_quoted_so_no_separator_opens_a_cell() -> None:
     """Spreadsheets in many languages split on ";": in quotes it stays inside the cell."""
     agent = "Mozilla/5.0;=cmd|' /C calc'!A0"
-    decide_as(agent)
+    decide(Client(), "reject_all", headers={"user-agent": agent})
     row = exported("--format", "csv").splitlines()[1]
     assert f'"{agent}"' in row
     assert row.startswith('"')
     assert row.endswith('"')
     assert row.count('","') == len(export.CSV_COLUMNS) - 1
-
-
-def decide_as(agent: str) -> None:
-    response = Client().post("/cookies/update/", {"action": "reject_all"}, HTTP_USER_AGENT=agent)
-    assert response.status_code == 303
 
 
 @override_settings(
@@ -142,7 +131,7 @@ def test_json_lines_carry_the_documented_fields() -> None:
     user = User.objects.create_user("ada")
     client = Client(REMOTE_ADDR="192.0.2.77")
     client.force_login(user)
-    record = decide(client, "accept_all", method="banner")
+    record = recorded(client, "accept_all", method="banner")
     [line] = json_lines()
     assert set(line) == {
         "schema",
@@ -174,7 +163,8 @@ def test_json_lines_carry_the_documented_fields() -> None:
     assert line["collection_method"] == "banner"
     assert line["processing_purposes"] == ["statistics", "first_party", "third_party"]
     assert line["purposes_refused"] == []
-    assert line["notice"] == {"url": "http://testserver/cookies/", "revisions": record.revisions}
+    policy = "http://testserver" + url("policy")
+    assert line["notice"] == {"url": policy, "revisions": record.revisions}
     assert set(line["notice"]["revisions"]) == {"statistics", "first_party", "third_party"}
     assert (line["reconsent"], line["gpc"]) == (False, False)
     assert line["language"] == record.language
@@ -186,7 +176,7 @@ def test_json_lines_carry_the_documented_fields() -> None:
     assert (line["previous_mac"], line["mac"]) == ("", record.mac)
     # An anonymous visitor's record, without IP or user agent, under GPC.
     with override_settings(COOKIE_CONSENT_RECORD_USER_AGENT=False, COOKIE_CONSENT_RECORD_IP=False):
-        decide(Client(HTTP_SEC_GPC="1"), "reject_all")
+        recorded(Client(HTTP_SEC_GPC="1"), "reject_all")
     later = json_lines()[1]
     assert (later["user_id"], later["ip_hash"], later["user_agent"]) == (None, None, None)
     assert (later["gpc"], later["event_state"]) == (True, "refused")
@@ -194,7 +184,7 @@ def test_json_lines_carry_the_documented_fields() -> None:
 
 
 def test_json_lines_are_sorted_and_the_default_format() -> None:
-    decide(Client(), "accept_all")
+    recorded(Client(), "accept_all")
     text = exported()
     assert text == exported("--format", "jsonl")
     assert text.endswith("}\n")
@@ -203,9 +193,9 @@ def test_json_lines_are_sorted_and_the_default_format() -> None:
 
 def test_since_until_and_consent_id_select_records() -> None:
     alice, bob = Client(), Client()
-    early = decide(alice, "accept_all", at=JANUARY)
-    middle = decide(bob, "accept_all", at=datetime(2025, 2, 1, tzinfo=dt_timezone.utc))
-    late = decide(alice, "reject_all", at=MARCH)
+    early = recorded(alice, "accept_all", at=JANUARY)
+    middle = recorded(bob, "accept_all", at=datetime(2025, 2, 1, tzinfo=dt_timezone.utc))
+    late = recorded(alice, "reject_all", at=MARCH)
 
     def ids(*args: str) -> list[str]:
         return [line["record_id"] for line in json_lines(*args)]
@@ -245,8 +235,8 @@ def test_since_must_come_before_until() -> None:
 
 def test_output_goes_to_a_file(tmp_path: Path) -> None:
     client = Client()
-    decide(client, "accept_all")
-    decide(client, "reject_all", at=MARCH)
+    recorded(client, "accept_all")
+    recorded(client, "reject_all", at=MARCH)
     target = tmp_path / "records.csv"
     target.write_text("old content that is replaced")
     out, err = StringIO(), StringIO()
@@ -267,7 +257,7 @@ def test_output_goes_to_a_file(tmp_path: Path) -> None:
 
 
 def test_the_count_goes_to_standard_error() -> None:
-    decide(Client(), "accept_all")
+    recorded(Client(), "accept_all")
     err = StringIO()
     call_command("cookie_consent_export", stdout=StringIO(), stderr=err)
     assert err.getvalue() == "1 consent record written to standard output.\n"
@@ -283,7 +273,7 @@ def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
 def test_records_come_in_id_order_across_batches(count: int) -> None:
     clients = [Client(), Client()]
     for number in range(count):
-        decide(clients[number % 2], "accept_all" if number % 3 else "reject_all")
+        recorded(clients[number % 2], "accept_all" if number % 3 else "reject_all")
     expected = list(ConsentRecord.objects.order_by("id"))
     assert list(export.iter_records(batch_size=2)) == expected
     assert list(export.iter_records(batch_size=1)) == expected
@@ -298,7 +288,7 @@ def test_records_come_in_id_order_across_batches(count: int) -> None:
 def test_iter_records_filters_by_time_in_batches() -> None:
     client = Client()
     for day in range(1, 8):
-        decide(client, "accept_all", at=datetime(2025, 1, day, tzinfo=dt_timezone.utc))
+        recorded(client, "accept_all", at=datetime(2025, 1, day, tzinfo=dt_timezone.utc))
     since = datetime(2025, 1, 2, tzinfo=dt_timezone.utc)
     until = datetime(2025, 1, 7, tzinfo=dt_timezone.utc)
     days = [r.created_at.day for r in export.iter_records(since=since, until=until, batch_size=2)]
@@ -307,12 +297,12 @@ def test_iter_records_filters_by_time_in_batches() -> None:
 
 def test_by_category_matches_whole_slugs_only() -> None:
     records = {
-        "all": decide(Client(), "accept_all"),
-        "statistics": decide(Client(), "save", "statistics"),
-        "third_party": decide(Client(), "save", "third_party"),
-        "first_party": decide(Client(), "save", "first_party"),
-        "statistics third_party": decide(Client(), "save", "statistics", "third_party"),
-        "none": decide(Client(), "reject_all"),
+        "all": recorded(Client(), "accept_all"),
+        "statistics": recorded(Client(), "save", "statistics"),
+        "third_party": recorded(Client(), "save", "third_party"),
+        "first_party": recorded(Client(), "save", "first_party"),
+        "statistics third_party": recorded(Client(), "save", "statistics", "third_party"),
+        "none": recorded(Client(), "reject_all"),
     }
     assert records["all"].granted == "statistics first_party third_party"
     assert records["statistics third_party"].granted == "statistics third_party"
