@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from io import StringIO
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -20,6 +18,7 @@ from cookie_consent.records import verify as verification
 from cookie_consent.records.chain import record_mac
 from cookie_consent.records.prune import prune
 from cookie_consent.records.verify import Problem, Tally, verify
+from tests.toolkit import decide, url
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +33,8 @@ def visitor(decisions: int = 3, *, first_day: datetime | None = None) -> list[Co
     client = Client()
     for number in range(decisions):
         moment = None if first_day is None else first_day + timedelta(days=number)
-        with time_machine.travel(moment, tick=False) if moment else nullcontext():
-            response = client.post("/cookies/update/", {"action": ACTIONS[number % 2]})
-        assert response.status_code == 303
-    consent_id = client.get("/cookies/api/").json()["consent_id"]
+        decide(client, ACTIONS[number % 2], at=moment)
+    consent_id = client.get(url("api")).json()["consent_id"]
     return list(ConsentRecord.objects.filter(consent_id=consent_id).order_by("id"))
 
 
@@ -113,18 +110,20 @@ def test_a_record_edited_in_sql_is_named() -> None:
     assert error == "1 problem found in 5 records in 2 chains."
 
 
-def test_a_record_deleted_in_the_middle_names_the_next() -> None:
-    records = visitor(4)
-    execute("DELETE FROM cookie_consent_consentrecord WHERE id = %s", records[1].id)
+@pytest.mark.parametrize(
+    ("decisions", "deleted", "summary"),
+    [
+        (4, 1, "1 problem found in 3 records in 1 chain."),
+        (2, 0, "1 problem found in 1 record in 1 chain."),
+    ],
+    ids=["in the middle", "the first"],
+)
+def test_a_deleted_record_names_the_next(decisions: int, deleted: int, summary: str) -> None:
+    records = visitor(decisions)
+    execute("DELETE FROM cookie_consent_consentrecord WHERE id = %s", records[deleted].id)
     lines, error = failed()
-    assert lines == [broken_before(records[2])]
-    assert error == "1 problem found in 3 records in 1 chain."
-
-
-def test_the_first_record_deleted_names_the_next() -> None:
-    records = visitor(2)
-    execute("DELETE FROM cookie_consent_consentrecord WHERE id = %s", records[0].id)
-    assert failed()[0] == [broken_before(records[1])]
+    assert lines == [broken_before(records[deleted + 1])]
+    assert error == summary
 
 
 def test_a_forged_record_is_named() -> None:
@@ -183,9 +182,9 @@ def test_a_replayed_record_is_refused_or_breaks_the_chain() -> None:
 def test_records_made_under_a_rotated_secret_key_still_verify() -> None:
     old_key = settings.SECRET_KEY
     client = Client()
-    assert client.post("/cookies/update/", {"action": "accept_all"}).status_code == 303
+    decide(client, "accept_all")
     with override_settings(SECRET_KEY="a-new-secret-key", SECRET_KEY_FALLBACKS=[old_key]):
-        assert client.post("/cookies/update/", {"action": "reject_all"}).status_code == 303
+        decide(client, "reject_all")
         assert verified() == "2 records in 1 chain verified: no problem found.\n"
     first, second = ConsentRecord.objects.order_by("id")
     assert second.previous_mac == first.mac
