@@ -21,6 +21,7 @@ from cookie_consent.consent import cookie as consent_cookie
 from cookie_consent.models import ConsentRecord, CookieCategory
 from cookie_consent.records import chain as records
 from tests.factories import make_cookie
+from tests.toolkit import admin_url, decide, decide_by_api, url
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +30,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def latest() -> ConsentRecord:
     return ConsentRecord.objects.order_by("-id").first()  # type: ignore[return-value]
-
-
-def post(
-    client: Client, action: str, *categories: str, method: str = "banner", **extra: Any
-) -> Any:
-    return client.post(
-        "/cookies/update/",
-        {"action": action, "categories": list(categories), "method": method},
-        **extra,
-    )
 
 
 def assert_cookie_agrees(client: Client) -> None:
@@ -65,7 +56,9 @@ def assert_cookie_agrees(client: Client) -> None:
 def test_each_action_leaves_one_record(
     client: Client, action: str, categories: tuple[str, ...], event: str, granted: str
 ) -> None:
-    response = post(client, action, *categories, HTTP_USER_AGENT="Firefox/140")
+    response = decide(
+        client, action, categories, method="banner", headers={"user-agent": "Firefox/140"}
+    )
     assert response.status_code == 303
     assert ConsentRecord.objects.count() == 1
     record = latest()
@@ -76,7 +69,7 @@ def test_each_action_leaves_one_record(
         granted,
     )
     assert record.language == "en-us"
-    assert record.policy_url == "http://testserver/cookies/"
+    assert record.policy_url == "http://testserver" + url("policy")
     assert record.user_agent == "Firefox/140"
     assert record.ip_hash == ""
     assert record.user_id is None
@@ -87,13 +80,13 @@ def test_each_action_leaves_one_record(
 
 
 def test_withdrawal_and_reconsent_are_recorded(client: Client) -> None:
-    post(client, "accept_all")
-    post(client, "save", "statistics", method="preferences")
+    decide(client, "accept_all", method="banner")
+    decide(client, "save", ["statistics"], method="preferences")
     withdrawal = latest()
     assert (withdrawal.event, withdrawal.method) == ("withdrawn", "preferences")
     assert withdrawal.previous_mac == ConsentRecord.objects.order_by("id")[0].mac
     make_cookie(category=CookieCategory.objects.get(slug="statistics"), name="_ga")
-    post(client, "accept_all")
+    decide(client, "accept_all", method="banner")
     reconsent = latest()
     assert reconsent.reconsent
     assert reconsent.event == "given"
@@ -103,10 +96,7 @@ def test_withdrawal_and_reconsent_are_recorded(client: Client) -> None:
 
 
 def test_api_decision_is_recorded(client: Client) -> None:
-    response = client.post(
-        "/cookies/api/", {"action": "reject_all"}, content_type="application/json"
-    )
-    assert response.status_code == 200
+    decide_by_api(client, "reject_all")
     assert latest().method == "api"
     assert_cookie_agrees(client)
 
@@ -114,7 +104,7 @@ def test_api_decision_is_recorded(client: Client) -> None:
 def test_gpc_flag_and_user(client: Client) -> None:
     user = User.objects.create_user("visitor", password="pw")
     client.force_login(user)
-    post(client, "reject_all", HTTP_SEC_GPC="1")
+    decide(client, "reject_all", method="banner", headers={"Sec-GPC": "1"})
     record = latest()
     assert record.gpc
     assert record.user_id == user.pk
@@ -173,8 +163,13 @@ def test_user_keys_of_every_type_are_signed_as_json(key: object, signed_as: obje
     ],
 )
 def test_ip_is_kept_only_as_a_keyed_hash_of_its_network(address: str, same_as: str) -> None:
-    post(Client(REMOTE_ADDR=address), "reject_all", HTTP_USER_AGENT="Firefox/140")
-    post(Client(REMOTE_ADDR=same_as), "reject_all")
+    decide(
+        Client(REMOTE_ADDR=address),
+        "reject_all",
+        method="banner",
+        headers={"user-agent": "Firefox/140"},
+    )
+    decide(Client(REMOTE_ADDR=same_as), "reject_all", method="banner")
     first, second = ConsentRecord.objects.order_by("id")
     assert len(first.ip_hash) == 64
     assert address not in first.ip_hash
@@ -184,15 +179,15 @@ def test_ip_is_kept_only_as_a_keyed_hash_of_its_network(address: str, same_as: s
 
 @override_settings(COOKIE_CONSENT_RECORD_IP=True)
 def test_ipv4_mapped_addresses_of_different_networks_hash_apart() -> None:
-    post(Client(REMOTE_ADDR="::ffff:203.0.113.7"), "reject_all")
-    post(Client(REMOTE_ADDR="::ffff:198.51.100.7"), "reject_all")
+    decide(Client(REMOTE_ADDR="::ffff:203.0.113.7"), "reject_all", method="banner")
+    decide(Client(REMOTE_ADDR="::ffff:198.51.100.7"), "reject_all", method="banner")
     first, second = ConsentRecord.objects.order_by("id")
     assert first.ip_hash != second.ip_hash
 
 
 @override_settings(COOKIE_CONSENT_RECORD_IP=True)
 def test_unreadable_address_leaves_the_hash_empty() -> None:
-    post(Client(REMOTE_ADDR="unix:socket"), "reject_all")
+    decide(Client(REMOTE_ADDR="unix:socket"), "reject_all", method="banner")
     assert latest().ip_hash == ""
 
 
@@ -208,11 +203,12 @@ class FailingDatabase:
 def test_failed_record_stores_nothing(
     client: Client, monkeypatch: pytest.MonkeyPatch, accept: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    post(client, "accept_all")
+    decide(client, "accept_all", method="banner")
     before = client.cookies["cookies_preferences"].value
     FailingDatabase(monkeypatch)
-    response = post(client, "reject_all", HTTP_ACCEPT=accept)
-    assert response.status_code == 503
+    response = decide(
+        client, "reject_all", method="banner", status=503, headers={"Accept": accept}
+    )
     assert "could not be saved just now. Nothing was changed" in response.content.decode()
     assert "cookies_preferences" not in response.cookies
     assert client.cookies["cookies_preferences"].value == before
@@ -222,17 +218,14 @@ def test_failed_record_stores_nothing(
 
 def test_failed_api_record_stores_nothing(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     FailingDatabase(monkeypatch)
-    response = client.post(
-        "/cookies/api/", {"action": "accept_all"}, content_type="application/json"
-    )
-    assert response.status_code == 503
+    response = decide_by_api(client, "accept_all", status=503)
     assert "error" in response.json()
     assert "cookies_preferences" not in response.cookies
     assert not ConsentRecord.objects.exists()
 
 
 def test_records_are_append_only(client: Client) -> None:
-    post(client, "reject_all")
+    decide(client, "reject_all", method="banner")
     record = latest()
     record.granted = "statistics"
     with pytest.raises(TypeError, match="append-only"):
@@ -269,7 +262,7 @@ def test_a_failing_signal_receiver_does_not_undo_the_decision(
 
     consent_changed.connect(broken)
     try:
-        response = post(client, "accept_all")
+        response = decide(client, "accept_all", method="banner")
     finally:
         consent_changed.disconnect(broken)
     assert response.status_code == 303
@@ -291,9 +284,9 @@ def test_naive_times_are_utc() -> None:
 
 
 def test_policy_page_shows_the_last_decisions(client: Client) -> None:
-    post(client, "accept_all")
-    post(client, "reject_all", method="preferences")
-    text = client.get("/cookies/").text
+    decide(client, "accept_all", method="banner")
+    decide(client, "reject_all", method="preferences")
+    text = client.get(url("policy")).text
     assert "Your last decisions" in text
     assert text.index("withdrawn (reject all, preferences page)") < text.index(
         "given (accept all, banner)"
@@ -303,34 +296,33 @@ def test_policy_page_shows_the_last_decisions(client: Client) -> None:
 def test_policy_page_survives_a_database_error(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    post(client, "accept_all")
+    decide(client, "accept_all", method="banner")
 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("down")
 
     monkeypatch.setattr("cookie_consent.records.recent.ConsentRecord.objects.filter", fail)
-    response = client.get("/cookies/")
+    response = client.get(url("policy"))
     assert response.status_code == 200
     assert "Your past decisions cannot be shown just now." in response.text
 
 
 def test_admin_is_read_only_even_for_superusers(admin_client: Client) -> None:
-    post(Client(), "accept_all")
+    decide(Client(), "accept_all", method="banner")
     record = latest()
-    base = "/admin/cookie_consent/consentrecord/"
-    assert admin_client.get(base).status_code == 200
-    assert admin_client.get(f"{base}add/").status_code == 403
-    change = admin_client.get(f"{base}{record.pk}/change/")
+    assert admin_client.get(admin_url("consentrecord", "changelist")).status_code == 200
+    assert admin_client.get(admin_url("consentrecord", "add")).status_code == 403
+    change = admin_client.get(admin_url("consentrecord", "change", record.pk))
     assert change.status_code == 200
     assert 'name="_save"' not in change.text
-    assert admin_client.post(f"{base}{record.pk}/delete/").status_code == 403
+    assert admin_client.post(admin_url("consentrecord", "delete", record.pk)).status_code == 403
 
 
 def test_admin_filters_and_search(admin_client: Client) -> None:
-    post(Client(), "accept_all")
-    post(Client(), "save", "third_party")
-    post(Client(), "reject_all")
-    base = "/admin/cookie_consent/consentrecord/"
+    decide(Client(), "accept_all", method="banner")
+    decide(Client(), "save", ["third_party"], method="banner")
+    decide(Client(), "reject_all", method="banner")
+    base = admin_url("consentrecord", "changelist")
     statistics = admin_client.get(f"{base}?granted=statistics")
     assert statistics.text.count('class="field-consent_id"') == 1
     third = admin_client.get(f"{base}?granted=third_party")
@@ -344,11 +336,11 @@ def test_admin_filters_and_search(admin_client: Client) -> None:
 
 
 def test_admin_csv_export_action(admin_client: Client) -> None:
-    post(Client(), "accept_all")
-    post(Client(), "reject_all")
+    decide(Client(), "accept_all", method="banner")
+    decide(Client(), "reject_all", method="banner")
     ids = list(ConsentRecord.objects.order_by("id").values_list("id", flat=True))
     response = admin_client.post(
-        "/admin/cookie_consent/consentrecord/",
+        admin_url("consentrecord", "changelist"),
         {"action": "export_csv", "_selected_action": ids[:1]},
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -360,11 +352,11 @@ def test_admin_csv_export_action(admin_client: Client) -> None:
 
 
 def test_cookie_and_record_agree_under_gpc(client: Client) -> None:
-    post(client, "accept_all")
+    decide(client, "accept_all", method="banner")
     CookieCategory.objects.filter(slug="first_party").update(honors_gpc=False)
     make_cookie(category=CookieCategory.objects.get(slug="first_party"), name="_pref")
     # Under GPC the banner asks only first_party; the other grants stay in the cookie.
-    post(client, "reject_all", HTTP_SEC_GPC="1")
+    decide(client, "reject_all", method="banner", headers={"Sec-GPC": "1"})
     record = latest()
     assert record.gpc
     assert record.denied == "first_party"
