@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,11 +11,11 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cookie_consent.catalogue.snapshot import get_catalogue
 from cookie_consent.consent import cookie as consent_cookie
-from cookie_consent.consent.cookie import Decision, StoredConsent
 from cookie_consent.models import ConsentRecord
+from tests.factories import make_consent_cookie
 from tests.flows.test_redirects import OFF_SITE, assert_stays_on_site
+from tests.toolkit import decide, decide_by_api, url
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -24,10 +23,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 COOKIE_NAME = "cookies_preferences"
-POLICY_URL = "/cookies/"
-PREFERENCES_URL = "/cookies/preferences/"
-UPDATE_URL = "/cookies/update/"
-API_URL = "/cookies/api/"
 # The default catalogue's categories.
 CONSENT_SLUGS = frozenset({"statistics", "first_party", "third_party"})
 SLUGS = CONSENT_SLUGS | {"necessary"}
@@ -52,13 +47,7 @@ def cookie_header(value: str) -> str:
 
 def valid_value() -> str:
     """A consent cookie granting every category of the current catalogue."""
-    now = int(time.time())
-    return consent_cookie.encode(
-        StoredConsent(
-            consent_cookie.new_consent_id(),
-            {c.slug: Decision(True, c.revision, now) for c in get_catalogue().categories},
-        )
-    )
+    return make_consent_cookie(accept_all=True)
 
 
 def granted_in_api(response: Response) -> set[str]:
@@ -68,12 +57,12 @@ def granted_in_api(response: Response) -> set[str]:
 
 def assert_no_decision(client: Client, header: str) -> None:
     """Every consent page reads the Cookie header ``header`` as no decision at all."""
-    for url in (POLICY_URL, PREFERENCES_URL):
-        response = client.get(url, headers={"Cookie": header})
+    for view in ("policy", "preferences"):
+        response = client.get(url(view), headers={"Cookie": header})
         assert response.status_code == 200
         assert response.context["consent"].granted_slugs == {"necessary"}
         assert not re.search(r"<input[^>]*\bchecked\b", response.content.decode())
-    response = client.get(API_URL, headers={"Cookie": header})
+    response = client.get(url("api"), headers={"Cookie": header})
     assert response.status_code == 200
     body = json.loads(response.content)
     assert body["consent_id"] is None
@@ -98,7 +87,7 @@ def stored_grants(response: Response) -> set[str]:
 
 def test_the_valid_value_grants() -> None:
     """The control for what follows: untouched, the value grants every category."""
-    response = Client().get(API_URL, headers={"Cookie": cookie_header(valid_value())})
+    response = Client().get(url("api"), headers={"Cookie": cookie_header(valid_value())})
     assert granted_in_api(response) == SLUGS
 
 
@@ -201,7 +190,7 @@ def test_posted_decision_is_stored_as_asked_or_refused(
     if method is not None:
         data["method"] = method
     accept = "application/json" if wants_json else "text/html"
-    response = Client().post(UPDATE_URL, data, headers={"Accept": accept})
+    response = Client().post(url("update"), data, headers={"Accept": accept})
     assert response.status_code in (200, 303, 400)
     well_formed = action in ACTIONS and set(categories) <= SLUGS
     if not well_formed:
@@ -256,7 +245,7 @@ def api_expected_grants(body: dict[str, Any]) -> set[str]:
 @example({"action": SAVE, "categories": {"statistics": True, "first_party": False}})
 @example({"action": SAVE, "categories": [["statistics"]]})
 def test_api_decision_is_stored_as_asked_or_refused(body: Any) -> None:
-    response = Client().post(API_URL, json.dumps(body), content_type="application/json")
+    response = Client().post(url("api"), json.dumps(body), content_type="application/json")
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert_nothing_stored(response)
@@ -271,7 +260,7 @@ def test_api_decision_is_stored_as_asked_or_refused(body: Any) -> None:
 @fuzz
 @given(st.binary(max_size=200))
 def test_api_any_body_bytes(body: bytes) -> None:
-    response = Client().post(API_URL, body, content_type="application/json")
+    response = Client().post(url("api"), body, content_type="application/json")
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert_nothing_stored(response)
@@ -281,11 +270,11 @@ def test_api_any_body_bytes(body: bytes) -> None:
 
 
 def post_form(data: dict[str, Any], **kwargs: Any) -> Response:
-    return Client().post(UPDATE_URL, data, **kwargs)
+    return Client().post(url("update"), data, **kwargs)
 
 
 def post_raw(text: str, **kwargs: Any) -> Response:
-    return Client().post(API_URL, text, content_type="application/json", **kwargs)
+    return Client().post(url("api"), text, content_type="application/json", **kwargs)
 
 
 def post_api(body: Any, **kwargs: Any) -> Response:
@@ -421,51 +410,39 @@ def test_body_of_exactly_the_limit_is_read() -> None:
 
 
 def test_update_refuses_get() -> None:
-    response = Client().get(UPDATE_URL, {"action": ACCEPT_ALL})
+    response = Client().get(url("update"), {"action": ACCEPT_ALL})
     assert response.status_code == 405
     assert_nothing_stored(response)
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_api_refuses_other_methods(method: str) -> None:
-    response = getattr(Client(), method)(API_URL)
+    response = getattr(Client(), method)(url("api"))
     assert response.status_code == 405
 
 
 def test_form_without_csrf_token_is_forbidden() -> None:
-    response = Client(enforce_csrf_checks=True).post(UPDATE_URL, {"action": ACCEPT_ALL})
-    assert response.status_code == 403
+    response = decide(Client(enforce_csrf_checks=True), ACCEPT_ALL, status=403)
     assert_nothing_stored(response)
 
 
 def test_api_without_csrf_token_is_forbidden() -> None:
-    client = Client(enforce_csrf_checks=True)
-    response = client.post(API_URL, {"action": ACCEPT_ALL}, content_type="application/json")
-    assert response.status_code == 403
+    response = decide_by_api(Client(enforce_csrf_checks=True), ACCEPT_ALL, status=403)
     assert_nothing_stored(response)
 
 
 def test_api_with_csrf_header() -> None:
     client = Client(enforce_csrf_checks=True)
-    client.get(PREFERENCES_URL)
+    client.get(url("preferences"))
     token = client.cookies["csrftoken"].value
-    response = client.post(
-        API_URL,
-        {"action": ACCEPT_ALL},
-        content_type="application/json",
-        headers={"X-CSRFToken": token},
-    )
-    assert response.status_code == 200
+    response = decide_by_api(client, ACCEPT_ALL, headers={"X-CSRFToken": token})
     assert stored_grants(response) == CONSENT_SLUGS
 
 
 def test_form_with_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
-    content = client.get(PREFERENCES_URL).content.decode()
+    content = client.get(url("preferences")).content.decode()
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)
     assert match is not None
-    response = client.post(
-        UPDATE_URL, {"action": REJECT_ALL, "csrfmiddlewaretoken": match[1], "next": "/p/"}
-    )
-    assert response.status_code == 303
+    response = decide(client, REJECT_ALL, csrfmiddlewaretoken=match[1], next="/p/")
     assert stored_grants(response) == set()
