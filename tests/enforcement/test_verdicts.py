@@ -14,7 +14,8 @@ from django.urls import reverse
 from cookie_consent.enforcement import undeclared
 from cookie_consent.middleware import CookieConsentMiddleware
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
-from tests.factories import make_cookie
+from tests.factories import make_consent_cookie, make_cookie
+from tests.toolkit import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,12 @@ STATES = {
     "accept_all": {"statistics", "first_party", "third_party"},
     "reject_all": set(),
     "statistics_only": {"statistics"},
+}
+# How a visitor reaches each decided state through the update form: action, categories.
+DECISIONS = {
+    "accept_all": ("accept_all", ()),
+    "reject_all": ("reject_all", ()),
+    "statistics_only": ("save", ("statistics",)),
 }
 # kind of Set-Cookie -> (cookie name, its category; None: undeclared)
 KINDS = {
@@ -67,15 +74,6 @@ def with_raw_header(header: str) -> HttpResponseBase:
     return CookieConsentMiddleware(view)(RequestFactory().get("/"))  # type: ignore[no-any-return]
 
 
-def decide(client: Client, state: str) -> None:
-    if state == "none":
-        return
-    if state == "statistics_only":
-        client.post("/cookies/update/", {"action": "save", "categories": ["statistics"]})
-    else:
-        client.post("/cookies/update/", {"action": state})
-
-
 def send(client: Client | AsyncClient) -> None:
     for name, value in SENT.items():
         client.cookies[name] = value
@@ -96,7 +94,8 @@ def expected_seen(granted: set[str]) -> list[str]:
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_matrix_sync(client: Client, state: str, kind: str) -> None:
-    decide(client, state)
+    if state in DECISIONS:
+        decide(client, *DECISIONS[state])
     send(client)
     response = client.get(f"/echo/?kind={kind}")
     check(state, kind, json.loads(response.content), set_cookies(response.cookies))
@@ -117,15 +116,12 @@ async def test_matrix_async(
 
 @pytest.fixture
 def decided_cookie(request: pytest.FixtureRequest) -> str | None:
-    """The consent cookie of the test's ``state``, decided through the sync client.
+    """The consent cookie of the test's ``state``, from the factory.
 
-    A sync fixture runs in the test's thread: recording the decision writes to the
-    database, which the async client's threads cannot do inside the test's transaction.
+    A sync fixture: it reads the catalogue in the test's thread, where the test's rows are.
     """
-    client = Client()
-    decide(client, request.node.callspec.params["state"])
-    morsel = client.cookies.get("cookies_preferences")
-    return None if morsel is None else morsel.value
+    state = request.node.callspec.params["state"]
+    return make_consent_cookie(granted=STATES[state]) if state in DECISIONS else None
 
 
 def check(state: str, kind: str, seen: list[str], headers: dict[str, list[Morsel[str]]]) -> None:
@@ -153,7 +149,7 @@ def check(state: str, kind: str, seen: list[str], headers: dict[str, list[Morsel
 
 
 def test_refused_cookies_are_expired_on_every_variant(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     client.cookies["_ga"] = "GA1.1.1.1"
     client.cookies["_ga_ABC123"] = "GS1.1"
     response = client.get("/echo/", headers={"host": "www.shop.example.com"})
@@ -179,7 +175,7 @@ def test_refused_cookies_are_expired_on_every_variant(client: Client) -> None:
 
 
 def test_set_cookie_headers_as_the_handler_writes_them(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     client.cookies["_ga"] = "1"
     response = client.get("/echo/", secure=True)
     headers = [m.OutputString() for m in response.cookies.values() if m.key == "_ga"]
@@ -191,15 +187,14 @@ def test_set_cookie_headers_as_the_handler_writes_them(client: Client) -> None:
 
 
 def test_withdrawal_expires_what_was_granted(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "accept_all"})
+    decide(client, "accept_all")
     client.cookies["_ga"] = "GA1.1.1.1"
-    response = client.post("/cookies/update/", {"action": "reject_all"})
-    assert response.status_code == 303
+    response = decide(client, "reject_all")
     assert [m["max-age"] for m in set_cookies(response.cookies)["_ga"]] == ["0", "0"]
 
 
 def test_view_never_sees_refused_cookies_nor_in_the_raw_header(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     send(client)
     header = client.get("/raw-cookie-header/").text
     names = sorted(part.split("=")[0].strip() for part in header.split(";"))
@@ -214,7 +209,7 @@ def test_deletion_always_passes(client: Client) -> None:
 def test_raw_set_cookie_header(client: Client) -> None:
     response = client.get("/echo/?kind=raw")
     assert not response.has_header("Set-Cookie")
-    client.post("/cookies/update/", {"action": "accept_all"})
+    decide(client, "accept_all")
     response = client.get("/echo/?kind=raw")
     assert response["Set-Cookie"] == "_ga=GA1.1; Path=/"
 
@@ -235,7 +230,7 @@ def test_unreadable_raw_header_is_dropped(header: str) -> None:
 
 
 def test_necessary_cookies_always_pass(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     client.cookies["sessionid"] = "s"
     client.cookies["messages"] = "m"
     client.cookies["django_language"] = "fr"
@@ -253,11 +248,12 @@ def test_login_works_for_a_visitor_who_rejected_everything(client: Client) -> No
     from django.contrib.auth.models import User
 
     User.objects.create_superuser("admin", "a@example.com", "pw")
-    client.post("/cookies/update/", {"action": "reject_all"})
-    response = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "pw"})
+    decide(client, "reject_all")
+    login = f"{reverse('admin:login')}?next={reverse('admin:index')}"
+    response = client.post(login, {"username": "admin", "password": "pw"})
     assert response.status_code == 302
     assert "sessionid" in response.cookies
-    assert client.get("/admin/").status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 200
 
 
 @override_settings(COOKIE_CONSENT_UNDECLARED="report")
@@ -343,7 +339,7 @@ def test_undeclared_sightings_are_written_and_logged_once(
 
 
 def test_steady_state_makes_no_query(client: Client, django_assert_num_queries: object) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     send(client)
     client.get("/echo/?kind=view")
     for name in ("_x1", "_x2", "_x3"):
@@ -388,7 +384,7 @@ def test_host_domains(host: str, domains: list[str]) -> None:
 
 
 def test_variant_cookies_yield_every_morsel_once(client: Client) -> None:
-    client.post("/cookies/update/", {"action": "reject_all"})
+    decide(client, "reject_all")
     client.cookies["_ga"] = "1"
     client.cookies["_tp"] = "1"
     response = client.get("/echo/", headers={"host": "shop.example.com"})
@@ -409,7 +405,7 @@ def test_streaming_and_file_responses_keep_their_body(
     response = client.get(url)
     assert b"".join(response.streaming_content) == body  # type: ignore[attr-defined]
     assert [m.value for m in set_cookies(response.cookies)["_ga"]] == ["", ""]
-    client.post("/cookies/update/", {"action": "accept_all"})
+    decide(client, "accept_all")
     response = client.get(url)
     assert b"".join(response.streaming_content) == body  # type: ignore[attr-defined]
     assert [m.value for m in set_cookies(response.cookies)["_ga"]] == ["GA1.1"]
@@ -451,7 +447,7 @@ def test_no_url_resolution_while_no_view_is_exempt(
 
 def test_a_second_consent_cookie_hidden_after_a_comma_is_no_decision(client: Client) -> None:
     # Which of the two the browser meant cannot be told: neither grants (fail safe).
-    client.post(reverse("cookie_consent:update"), {"action": "accept_all"})
+    decide(client, "accept_all")
     granted = client.cookies["cookies_preferences"].value
     header = f"cookies_preferences={granted}; _tp=1,cookies_preferences={granted}x"
     response = client.get("/echo/", HTTP_COOKIE=header)
