@@ -16,6 +16,7 @@ import tests.urls
 from cookie_consent.enforcement import tally, undeclared, writer
 from cookie_consent.enforcement.directions import Direction
 from cookie_consent.models import Cookie, CookieCategory, UndeclaredCookie
+from tests.toolkit import admin_url
 
 pytestmark = pytest.mark.django_db
 
@@ -213,12 +214,6 @@ def test_background_thread_survives_a_failing_database(
     )
 
 
-@pytest.fixture
-def admin_client(client: Client) -> Client:
-    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw"))
-    return client
-
-
 def sighting(name: str, direction: str = "request") -> UndeclaredCookie:
     undeclared.seen(name, direction, "/page/")
     undeclared.flush()
@@ -228,10 +223,10 @@ def sighting(name: str, direction: str = "request") -> UndeclaredCookie:
 def test_admin_lists_sightings_read_only(admin_client: Client) -> None:
     row = sighting("_hj")
     assert str(row) == "_hj"
-    response = admin_client.get("/admin/cookie_consent/undeclaredcookie/")
+    response = admin_client.get(admin_url("undeclaredcookie", "changelist"))
     assert response.status_code == 200
     assert "_hj" in response.text
-    assert admin_client.get("/admin/cookie_consent/undeclaredcookie/add/").status_code == 403
+    assert admin_client.get(admin_url("undeclaredcookie", "add")).status_code == 403
 
 
 def test_admin_lists_the_most_seen_first(admin_client: Client) -> None:
@@ -239,7 +234,7 @@ def test_admin_lists_the_most_seen_first(admin_client: Client) -> None:
     undeclared.flush()
     sightings(*(f"junk{number}" for number in range(50)))
     undeclared.flush()
-    page = admin_client.get("/admin/cookie_consent/undeclaredcookie/").text
+    page = admin_client.get(admin_url("undeclaredcookie", "changelist")).text
     assert page.index("_hjid") < page.index("junk")
 
 
@@ -253,7 +248,7 @@ def test_forget_pending_drops_the_tally_unwritten() -> None:
 def test_declare_action_asks_for_a_category_then_declares(admin_client: Client) -> None:
     first, second = sighting("_hj"), sighting("_hj", "response")
     third = sighting("_fbp")
-    url = "/admin/cookie_consent/undeclaredcookie/"
+    url = admin_url("undeclaredcookie", "changelist")
     selected = {"action": "declare", "_selected_action": [first.pk, second.pk, third.pk]}
     page = admin_client.post(url, selected)
     assert page.status_code == 200
@@ -276,7 +271,7 @@ def test_declare_action_reports_names_the_catalogue_refuses(admin_client: Client
     )
     statistics = CookieCategory.objects.get(slug="statistics")
     response = admin_client.post(
-        "/admin/cookie_consent/undeclaredcookie/",
+        admin_url("undeclaredcookie", "changelist"),
         {"action": "declare", "_selected_action": [row.pk], "category": statistics.pk},
         follow=True,
     )
@@ -407,7 +402,7 @@ def test_declaring_needs_the_right_to_add_cookies(client: Client) -> None:
         )
     )
     client.force_login(staff)
-    url = "/admin/cookie_consent/undeclaredcookie/"
+    url = admin_url("undeclaredcookie", "changelist")
     assert 'value="declare"' not in client.get(url).text
     staff.user_permissions.add(Permission.objects.get(codename="add_cookie"))
     staff = User.objects.get(pk=staff.pk)
