@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 
 from cookie_consent.models import CookieCategory
 from tests.factories import make_cookie
+from tests.toolkit import url
 
 SITE_LAYOUT = Path(__file__).resolve().parent / "templates"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -92,7 +93,7 @@ class Visitor:
 
     def state(self) -> dict[str, Any]:
         """What the server's JSON API says of this visitor's consent."""
-        response = self.page.request.get(self.base_url + "/cookies/api/")
+        response = self.page.request.get(self.base_url + url("api"))
         assert response.ok
         return response.json()  # type: ignore[no-any-return]
 

@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import SITE_LAYOUT, Visitor, VisitorFactory
+from tests.toolkit import url
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
 
@@ -35,7 +36,7 @@ VIEWS = ["banner", "dialog", "policy", "standalone policy"]
 
 def show(visitor: Visitor, view: str) -> Page:
     if view.endswith("policy"):
-        return visitor.open("/cookies/")
+        return visitor.open(url("policy"))
     page = visitor.open("/")
     # Every control of the banner, the disclosed ones included.
     page.get_by_text("Choose", exact=True).click()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SAVED, Visitor
 from tests.browser.views import CSP, NONCE_CSP
+from tests.toolkit import url
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
 
@@ -33,8 +34,8 @@ def test_a_whole_visit_under_a_strict_policy(visitor: Visitor) -> None:
     expect(page.get_by_role("dialog")).to_be_hidden()
     assert complaints(visitor) == []
 
-    visitor.open("/cookies/")
-    visitor.open("/cookies/preferences/")
+    visitor.open(url("policy"))
+    visitor.open(url("preferences"))
     assert complaints(visitor) == []
 
 

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from cookie_consent.models import ConsentRecord
 from tests.browser.conftest import SAVED, Visitor
+from tests.toolkit import url
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
 
@@ -84,7 +85,7 @@ def test_the_page_is_enhanced_once(visitor: Visitor) -> None:
     page.get_by_role("link", name="Cookie settings").click()
 
     expect(page.get_by_role("dialog")).to_be_visible()
-    assert [url for url in fetched if "/cookies/preferences/" in url] == [
-        visitor.base_url + "/cookies/preferences/?next=%2Fconsent-mode%2F"
+    assert [address for address in fetched if url("preferences") in address] == [
+        visitor.base_url + url("preferences", next="/consent-mode/")
     ]
     assert visitor.same_document()

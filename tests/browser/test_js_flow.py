@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     WITHDRAWN,
     Visitor,
 )
+from tests.toolkit import url
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
 
@@ -191,12 +192,12 @@ def test_a_server_error_is_shown_and_the_banner_stays_usable(visitor: Visitor) -
 
 def test_a_network_failure_is_shown_and_the_banner_stays_usable(visitor: Visitor) -> None:
     page = visitor.open("/")
-    page.route("**/cookies/update/", lambda route: route.abort())
+    page.route(f"**{url('update')}", lambda route: route.abort())
 
     page.get_by_role("button", name="Reject all").click()
 
     expect(page.locator("#cc-banner [data-cc-status]")).to_have_text(GENERIC_ERROR)
-    page.unroute("**/cookies/update/")
+    page.unroute(f"**{url('update')}")
     page.get_by_role("button", name="Reject all").click()
     wait_saved(page)
     assert visitor.granted() == ONLY_NECESSARY
@@ -223,7 +224,7 @@ def test_a_csrf_failure_is_shown_in_the_dialog(visitor: Visitor) -> None:
 def test_preferences_that_cannot_be_fetched_open_as_a_page(visitor: Visitor) -> None:
     page = visitor.open("/")
     page.route(
-        "**/cookies/preferences/*",
+        f"**{url('preferences')}*",
         lambda route: (
             route.abort() if route.request.resource_type == "fetch" else route.continue_()
         ),
@@ -231,12 +232,12 @@ def test_preferences_that_cannot_be_fetched_open_as_a_page(visitor: Visitor) -> 
 
     page.get_by_role("link", name="Cookie settings").click()
 
-    page.wait_for_url("**/cookies/preferences/?next=%2F")
+    page.wait_for_url("**" + url("preferences", next="/"))
     expect(page.get_by_role("heading", name="Cookie preferences")).to_be_visible()
 
 
 def test_the_preferences_page_keeps_its_plain_form(visitor: Visitor) -> None:
-    page = visitor.open("/cookies/preferences/?next=%2Fother%2F")
+    page = visitor.open(url("preferences", next="/other/"))
     expect(page.locator("dialog")).to_have_count(0)  # it would repeat the page
 
     with page.expect_navigation():

@@ -6,11 +6,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ALL_GRANTED, NECESSARY, ONLY_NECESSARY, Visitor
+from tests.toolkit import url
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
 
 
-def decide(visitor: Visitor, button: str, path: str = "/") -> Page:
+def press_and_return(visitor: Visitor, button: str, path: str = "/") -> Page:
     """Press a banner button and follow the redirect back to the page."""
     page = visitor.open(path)
     with page.expect_navigation():
@@ -30,7 +31,7 @@ def test_the_script_only_parts_stay_hidden(no_js: Visitor) -> None:
 
 
 def test_accept_all(no_js: Visitor) -> None:
-    page = decide(no_js, "Accept all")
+    page = press_and_return(no_js, "Accept all")
 
     assert no_js.granted() == ALL_GRANTED
     assert no_js.decisions() == {"first_party": "1", "statistics": "1", "third_party": "1"}
@@ -44,7 +45,7 @@ def test_reject_all(no_js: Visitor) -> None:
     # A statistics cookie from an earlier visit: expired by the answer to the refusal.
     no_js.context.add_cookies([{"name": "_ga", "value": "GA1.1.old", "url": no_js.base_url}])
 
-    page = decide(no_js, "Reject all")
+    page = press_and_return(no_js, "Reject all")
 
     assert set(no_js.cookies()) == NECESSARY
     assert no_js.granted() == ONLY_NECESSARY
@@ -70,11 +71,11 @@ def test_choose_in_the_banner(no_js: Visitor) -> None:
 
 
 def test_change_later_and_withdraw(no_js: Visitor) -> None:
-    page = decide(no_js, "Accept all", "/other/")
+    page = press_and_return(no_js, "Accept all", "/other/")
 
     with page.expect_navigation():
         page.get_by_role("link", name="Cookie settings").click()
-    assert page.url == no_js.base_url + "/cookies/preferences/?next=%2Fother%2F"
+    assert page.url == no_js.base_url + url("preferences", next="/other/")
     page.get_by_label("Allow Statistical cookies").uncheck()
     with page.expect_navigation():
         page.get_by_role("button", name="Save choices").click()
