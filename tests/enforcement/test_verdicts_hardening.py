@@ -111,7 +111,7 @@ class SwitchUrlconf:
 
 
 urlpatterns = [
-    path("cookies/", echo),
+    path("echo/", echo),
     path("raw/", raw_set_cookie),
     path("attribute/", attribute_set_directly),
     path("own-attributes/", value_with_its_own_attributes),
@@ -202,13 +202,13 @@ def test_refused_non_ascii_names_leave_the_raw_header_under_wsgi(
     client: Client, name: str
 ) -> None:
     # Django reads the names from the header's bytes as UTF-8, META keeps them as Latin-1.
-    seen = client.get("/cookies/", HTTP_COOKIE=as_received(f"{name}=1; csrftoken=x")).json()
+    seen = client.get("/echo/", HTTP_COOKIE=as_received(f"{name}=1; csrftoken=x")).json()
     assert seen == {"cookies": {"csrftoken": "x"}, "meta": "csrftoken=x", "headers": "csrftoken=x"}
 
 
 def test_refused_cookie_after_a_comma_is_stripped_and_expired(client: Client) -> None:
     # A proxy that joins two Cookie headers with a comma: the browser holds `_ga`.
-    response = client.get("/cookies/", HTTP_COOKIE="csrftoken=x, _ga=GA1.1")
+    response = client.get("/echo/", HTTP_COOKIE="csrftoken=x, _ga=GA1.1")
     seen = response.json()
     assert seen == {"cookies": {"csrftoken": "x"}, "meta": "csrftoken=x", "headers": "csrftoken=x"}
     assert [m["max-age"] for m in deletions(response, "_ga")] == ["0"]
@@ -217,7 +217,7 @@ def test_refused_cookie_after_a_comma_is_stripped_and_expired(client: Client) ->
 @pytest.mark.parametrize("name", ["path", "Expires", "max-age"])
 def test_refused_cookie_named_like_an_attribute_is_expired(client: Client, name: str) -> None:
     # Python's http.cookies refuses such a name; a browser stores it like any other.
-    response = client.get("/cookies/", HTTP_COOKIE=f"{name}=1; csrftoken=x")
+    response = client.get("/echo/", HTTP_COOKIE=f"{name}=1; csrftoken=x")
     assert response.json()["cookies"] == {"csrftoken": "x"}
     assert [m.OutputString() for m in deletions(response, name)] == [
         f'{name}=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'
@@ -231,7 +231,7 @@ async def test_cookie_headers_joined_by_asgi_lose_only_the_refused_one(
     # Two Cookie headers (HTTP/2 sends one per cookie): Django's ASGI handler joins them
     # with a comma, so that `csrftoken` is read as part of the value of `_ga`.
     async_client.cookies["csrftoken"] = "x"
-    response = await async_client.get("/cookies/", headers={"cookie": "_ga=GA1.1"})
+    response = await async_client.get("/echo/", headers={"cookie": "_ga=GA1.1"})
     assert json.loads(response.content)["cookies"] == {"csrftoken": "x"}
     assert json.loads(response.content)["meta"] == "csrftoken=x"
     assert [m["max-age"] for m in deletions(response, "_ga")] == ["0"]
@@ -426,7 +426,7 @@ def test_bad_host_with_a_refused_cookie_logs_one_line(
 ) -> None:
     client.cookies["_ga"] = "GA1.1"
     with caplog.at_level(logging.INFO):
-        response = client.get("/cookies/", headers={"host": "evil.invalid"})
+        response = client.get("/echo/", headers={"host": "evil.invalid"})
     assert response.status_code == 400  # CommonMiddleware asked for the host
     disallowed = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
     assert len(disallowed) == 1
@@ -441,7 +441,7 @@ def test_bad_host_that_nothing_else_asks_for_serves_the_page(
     ]
     client.cookies["_ga"] = "GA1.1"
     with caplog.at_level(logging.INFO):
-        response = client.get("/cookies/", headers={"host": "evil.invalid"})
+        response = client.get("/echo/", headers={"host": "evil.invalid"})
     assert response.status_code == 200
     assert response.json()["cookies"] == {}
     assert [m["domain"] for m in deletions(response, "_ga")] == [""]
