@@ -9,6 +9,7 @@ from django.test import AsyncClient, Client, RequestFactory
 from cookie_consent.catalogue import snapshot as catalogue
 from cookie_consent.consent.state import ConsentState, consent_was_read
 from cookie_consent.middleware import CookieConsentMiddleware
+from tests.toolkit import url
 
 pytestmark = pytest.mark.django_db
 
@@ -132,8 +133,7 @@ def test_an_outage_answers_in_json_when_the_views_would(
 
     monkeypatch.setattr(catalogue, "load_categories", database_down)
     headers = {"Accept": accept} if accept else {}
-    response = client.post(
-        "/cookies/api/", "action=reject_all", content_type=content_type, headers=headers
-    )
+    body = "action=reject_all"
+    response = client.post(url("api"), body, content_type=content_type, headers=headers)
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/json") is json
